@@ -1,0 +1,47 @@
+namespace Ogrt.Outputs.Abstractions;
+
+/// <summary>
+/// One tracked process as the collector received it: the decoded ProcessInfo of the wire
+/// protocol plus what the collector knows about its arrival. Outputs treat it as read-only;
+/// the same instance is shared by every output.
+/// </summary>
+public sealed class ProcessRecord
+{
+    public required string Binpath { get; init; }
+    public required int Pid { get; init; }
+    public required int ParentPid { get; init; }
+
+    /// <summary>Start time, seconds since the Unix epoch (upstream's <c>time</c>).</summary>
+    public required long Time { get; init; }
+
+    /// <summary>OGRT watermark UUID of the executable, if it has one.</summary>
+    public string? Signature { get; init; }
+    public string? JobId { get; init; }
+    public string? Username { get; init; }
+    public string? Hostname { get; init; }
+    public string? Cmdline { get; init; }
+
+    /// <summary>Captured environment, each entry "NAME=value".</summary>
+    public IReadOnlyList<string> EnvironmentVariables { get; init; } = [];
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+    public IReadOnlyList<SharedObjectRecord> SharedObjects { get; init; } = [];
+    public IReadOnlyList<ModuleRecord> LoadedModules { get; init; } = [];
+
+    // OGRT.NET additions; absent when an upstream agent sent the record.
+    public uint? Uid { get; init; }
+    public uint? Gid { get; init; }
+    public string? Cwd { get; init; }
+
+    /// <summary>Start time, microseconds since the Unix epoch.</summary>
+    public long? TimeMicroseconds { get; init; }
+    public string? AgentVersion { get; init; }
+
+    /// <summary>The agent dropped data to keep the datagram under the UDP size limit.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>When the collector received the datagram.</summary>
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>The sender's address as the collector saw it, e.g. "10.0.0.5".</summary>
+    public string? SourceAddress { get; init; }
+}
