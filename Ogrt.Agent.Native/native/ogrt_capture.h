@@ -5,7 +5,8 @@
  * process, which dlopen()s the capture library next to libogrt.so and calls
  * ogrt_capture() once, then _exit()s. The capture process is a copy-on-write image of the
  * tracked process, so every pointer below is valid there, and dl_iterate_phdr() sees the
- * tracked process's link map (plus the capture library itself, which it must skip).
+ * tracked process's link map followed by what loading the capture library added, which
+ * object_count excludes.
  */
 #ifndef OGRT_CAPTURE_H
 #define OGRT_CAPTURE_H
@@ -22,7 +23,8 @@ struct ogrt_capture_request {
     int32_t parent_pid;       /* its parent */
     int64_t time_us;          /* start time, microseconds since the Unix epoch (CLOCK_REALTIME) */
     int32_t argc;
-    int32_t reserved;
+    int32_t object_count;     /* entries dl_iterate_phdr() listed in the tracked process, before
+                                 the capture library was loaded: report only these */
     char **argv;              /* argv as the ELF constructor received it */
     char **envp;              /* environment as the ELF constructor received it */
     const char *exe_path;     /* resolved /proc/self/exe of the tracked process */
