@@ -1,0 +1,269 @@
+using System.Buffers.Binary;
+
+namespace Ogrt.Agent.Wire;
+
+/// <summary>
+/// Serializes a <see cref="ProcessSnapshot"/> as one framed ProcessInfo datagram (field
+/// numbers of protocol/ogrt.proto) that never exceeds <see cref="MaxDatagramLength"/>.
+/// <para>Truncation, in this order, marking the record <c>truncated</c>:</para>
+/// <list type="number">
+/// <item>every string is cut to <see cref="MaxTextLength"/> bytes (at a UTF-8 boundary);</item>
+/// <item>environment variables beyond what fits are dropped (a prefix is kept);</item>
+/// <item>shared objects beyond <see cref="SharedObjectReserve"/> bytes and modules beyond
+/// <see cref="ModuleReserve"/> bytes are dropped;</item>
+/// <item>the remaining room is split between <c>arguments</c> (a prefix) and the tail-cut
+/// <c>cmdline</c>.</item>
+/// </list>
+/// </summary>
+internal static class ProcessInfoEncoder
+{
+    /// <summary>The largest UDP payload over IPv4.</summary>
+    public const int MaxDatagramLength = 65507;
+    public const int HeaderLength = 8;
+    public const int MaxPayloadLength = MaxDatagramLength - HeaderLength;
+    public const uint ProcessInfoMessageType = 12;
+
+    /// <summary>PATH_MAX: no single string or list entry is sent longer than this.</summary>
+    public const int MaxTextLength = 4096;
+
+    /// <summary>Room kept for shared objects (several hundred paths) before arguments take the rest.</summary>
+    public const int SharedObjectReserve = 24 * 1024;
+
+    public const int ModuleReserve = 4 * 1024;
+
+    private const int BinpathField = 300;
+    private const int PidField = 301;
+    private const int ParentPidField = 302;
+    private const int TimeField = 303;
+    private const int SignatureField = 304;
+    private const int JobIdField = 305;
+    private const int UsernameField = 306;
+    private const int HostnameField = 307;
+    private const int CmdlineField = 308;
+    private const int EnvironmentField = 309;
+    private const int ArgumentsField = 310;
+    private const int SharedObjectsField = 311;
+    private const int LoadedModulesField = 312;
+    private const int SharedObjectPathField = 400;
+    private const int SharedObjectSignatureField = 401;
+    private const int ModuleNameField = 700;
+    private const int UidField = 1000;
+    private const int GidField = 1001;
+    private const int CwdField = 1002;
+    private const int TimeMicrosecondsField = 1003;
+    private const int AgentVersionField = 1004;
+    private const int TruncatedField = 1005;
+
+    private const int TruncatedFlagSize = 3;
+
+    /// <summary>Writes the datagram (header + payload) and returns its length.</summary>
+    public static int Encode(scoped in ProcessSnapshot snapshot, Span<byte> datagram)
+    {
+        if (datagram.Length < MaxDatagramLength)
+            throw new ArgumentException("The datagram buffer must hold the largest datagram.", nameof(datagram));
+
+        bool truncated = false;
+        var writer = new ProtobufWriter(datagram.Slice(HeaderLength, MaxPayloadLength));
+        WriteScalars(ref writer, snapshot, ref truncated);
+
+        int budget = MaxPayloadLength - writer.Position - TruncatedFlagSize;
+        int argumentsNeed = ArgumentsSize(snapshot.Arguments) + CmdlineSize(snapshot.Arguments);
+        int modulesNeed = ModulesSize(snapshot.LoadedModules);
+        int sharedObjectsNeed = SharedObjectsSize(snapshot.SharedObjects);
+        int environmentNeed = StringListSize(EnvironmentField, snapshot.Environment);
+
+        // Reserved shares first, then the rest in order of importance: what is granted last is
+        // what is cut first.
+        int sharedObjectsGrant = Math.Min(sharedObjectsNeed, SharedObjectReserve);
+        int modulesGrant = Math.Min(modulesNeed, ModuleReserve);
+        int remaining = budget - sharedObjectsGrant - modulesGrant;
+        int argumentsGrant = Take(argumentsNeed, ref remaining);
+        modulesGrant += Take(modulesNeed - modulesGrant, ref remaining);
+        sharedObjectsGrant += Take(sharedObjectsNeed - sharedObjectsGrant, ref remaining);
+        int environmentGrant = Take(environmentNeed, ref remaining);
+
+        WriteArguments(ref writer, snapshot.Arguments, argumentsNeed, argumentsGrant, ref truncated);
+        WriteModules(ref writer, snapshot.LoadedModules, modulesGrant, ref truncated);
+        WriteSharedObjects(ref writer, snapshot.SharedObjects, sharedObjectsGrant, ref truncated);
+        WriteStringList(ref writer, EnvironmentField, snapshot.Environment, environmentGrant, ref truncated);
+        if (truncated)
+            writer.WriteBoolField(TruncatedField, true);
+
+        BinaryPrimitives.WriteUInt32BigEndian(datagram, ProcessInfoMessageType);
+        BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], (uint)writer.Position);
+        return HeaderLength + writer.Position;
+    }
+
+    private static int Take(int need, ref int remaining)
+    {
+        int granted = Math.Max(0, Math.Min(need, remaining));
+        remaining -= granted;
+        return granted;
+    }
+
+    private static void WriteScalars(ref ProtobufWriter writer, scoped in ProcessSnapshot snapshot, ref bool truncated)
+    {
+        writer.WriteTextField(BinpathField, Utf8Boundary.Prefix(snapshot.Binpath, MaxTextLength, ref truncated));
+        writer.WriteInt64Field(PidField, snapshot.Pid);
+        writer.WriteInt64Field(ParentPidField, snapshot.ParentPid);
+        writer.WriteInt64Field(TimeField, Math.DivRem(snapshot.TimeMicroseconds, 1_000_000L).Quotient);
+        WriteOptionalText(ref writer, SignatureField, snapshot.Signature, ref truncated);
+        WriteOptionalText(ref writer, JobIdField, snapshot.JobId, ref truncated);
+        WriteOptionalText(ref writer, UsernameField, snapshot.Username, ref truncated);
+        WriteOptionalText(ref writer, HostnameField, snapshot.Hostname, ref truncated);
+        writer.WriteUInt32Field(UidField, snapshot.Uid);
+        writer.WriteUInt32Field(GidField, snapshot.Gid);
+        WriteOptionalText(ref writer, CwdField, snapshot.Cwd, ref truncated);
+        writer.WriteInt64Field(TimeMicrosecondsField, snapshot.TimeMicroseconds);
+        WriteOptionalText(ref writer, AgentVersionField, snapshot.AgentVersion, ref truncated);
+    }
+
+    private static void WriteOptionalText(ref ProtobufWriter writer, int field, ReadOnlySpan<byte> text, ref bool truncated)
+    {
+        if (!text.IsEmpty)
+            writer.WriteTextField(field, Utf8Boundary.Prefix(text, MaxTextLength, ref truncated));
+    }
+
+    private static int ListEntrySize(int field, ReadOnlySpan<byte> entry) =>
+        ProtobufWriter.LengthDelimitedSize(field, Math.Min(entry.Length, MaxTextLength));
+
+    private static int StringListSize(int field, IByteStringList? list)
+    {
+        int size = 0;
+        for (int i = 0; list is not null && i < list.Count; i++)
+            size = SaturatingAdd(size, ListEntrySize(field, list[i]));
+        return size;
+    }
+
+    private static void WriteStringList(ref ProtobufWriter writer, int field, IByteStringList? list, int budget, ref bool truncated)
+    {
+        int used = 0;
+        for (int i = 0; list is not null && i < list.Count; i++)
+        {
+            var entry = list[i];
+            used += ListEntrySize(field, entry);
+            if (used > budget)
+            {
+                truncated = true;
+                return;
+            }
+            writer.WriteTextField(field, Utf8Boundary.Prefix(entry, MaxTextLength, ref truncated));
+        }
+    }
+
+    private static int ArgumentsSize(IByteStringList? arguments) => StringListSize(ArgumentsField, arguments);
+
+    private static long JoinedLength(IByteStringList? parts)
+    {
+        if (parts is null || parts.Count == 0)
+            return 0;
+        long length = parts.Count - 1;
+        for (int i = 0; i < parts.Count; i++)
+            length += parts[i].Length;
+        return length;
+    }
+
+    private static int CmdlineSize(IByteStringList? arguments)
+    {
+        long length = JoinedLength(arguments);
+        return length == 0 ? 0 : (int)Math.Min(int.MaxValue / 2, ProtobufWriter.LengthDelimitedSize(CmdlineField, (int)Math.Min(length, int.MaxValue / 4)));
+    }
+
+    /// <summary>
+    /// arguments and cmdline carry the same text; when both do not fit, arguments keep the
+    /// first half of the room (whole entries) and cmdline the rest (its tail cut).
+    /// </summary>
+    private static void WriteArguments(ref ProtobufWriter writer, IByteStringList? arguments, int need, int grant, ref bool truncated)
+    {
+        if (arguments is null || arguments.Count == 0)
+            return;
+        int start = writer.Position;
+        WriteStringList(ref writer, ArgumentsField, arguments, need <= grant ? grant : grant / 2, ref truncated);
+        int cmdlineBudget = grant - (writer.Position - start);
+        int maxContent = LargestContent(CmdlineField, cmdlineBudget);
+        if (maxContent <= 0)
+        {
+            truncated = true;
+            return;
+        }
+        if (writer.WriteJoinedField(CmdlineField, arguments, (byte)' ', maxContent))
+            truncated = true;
+    }
+
+    /// <summary>The longest content a length-delimited field can carry within <paramref name="budget"/> bytes.</summary>
+    private static int LargestContent(int field, int budget)
+    {
+        int content = budget - ProtobufWriter.TagSize(field) - 1;
+        while (content > 0 && ProtobufWriter.LengthDelimitedSize(field, content) > budget)
+            content--;
+        return content;
+    }
+
+    private static int ModuleSize(ReadOnlySpan<byte> name) =>
+        ProtobufWriter.LengthDelimitedSize(LoadedModulesField, ListEntrySize(ModuleNameField, name));
+
+    private static int ModulesSize(IByteStringList? modules)
+    {
+        int size = 0;
+        for (int i = 0; modules is not null && i < modules.Count; i++)
+            size = SaturatingAdd(size, ModuleSize(modules[i]));
+        return size;
+    }
+
+    private static void WriteModules(ref ProtobufWriter writer, IByteStringList? modules, int budget, ref bool truncated)
+    {
+        int used = 0;
+        for (int i = 0; modules is not null && i < modules.Count; i++)
+        {
+            var name = modules[i];
+            used += ModuleSize(name);
+            if (used > budget)
+            {
+                truncated = true;
+                return;
+            }
+            var kept = Utf8Boundary.Prefix(name, MaxTextLength, ref truncated);
+            writer.WriteLengthDelimitedHeader(LoadedModulesField, ProtobufWriter.LengthDelimitedSize(ModuleNameField, kept.Length));
+            writer.WriteTextField(ModuleNameField, kept);
+        }
+    }
+
+    private static int SharedObjectContentSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature) =>
+        ListEntrySize(SharedObjectPathField, path)
+        + (signature.IsEmpty ? 0 : ListEntrySize(SharedObjectSignatureField, signature));
+
+    private static int SharedObjectSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature) =>
+        ProtobufWriter.LengthDelimitedSize(SharedObjectsField, SharedObjectContentSize(path, signature));
+
+    private static int SharedObjectsSize(ISharedObjectList? objects)
+    {
+        int size = 0;
+        for (int i = 0; objects is not null && i < objects.Count; i++)
+            size = SaturatingAdd(size, SharedObjectSize(objects.PathAt(i), objects.SignatureAt(i)));
+        return size;
+    }
+
+    private static void WriteSharedObjects(ref ProtobufWriter writer, ISharedObjectList? objects, int budget, ref bool truncated)
+    {
+        int used = 0;
+        for (int i = 0; objects is not null && i < objects.Count; i++)
+        {
+            var path = objects.PathAt(i);
+            var signature = objects.SignatureAt(i);
+            used += SharedObjectSize(path, signature);
+            if (used > budget)
+            {
+                truncated = true;
+                return;
+            }
+            path = Utf8Boundary.Prefix(path, MaxTextLength, ref truncated);
+            signature = Utf8Boundary.Prefix(signature, MaxTextLength, ref truncated);
+            writer.WriteLengthDelimitedHeader(SharedObjectsField, SharedObjectContentSize(path, signature));
+            writer.WriteTextField(SharedObjectPathField, path);
+            if (!signature.IsEmpty)
+                writer.WriteTextField(SharedObjectSignatureField, signature);
+        }
+    }
+
+    private static int SaturatingAdd(int total, int size) => (int)Math.Min(int.MaxValue / 2, (long)total + size);
+}
