@@ -44,8 +44,10 @@ public static class ProcessRecordJson
         if (record.SharedObjects.Count > 0)
         {
             writer.WriteStartArray(Names.SharedObjects);
-            foreach (var sharedObject in record.SharedObjects)
+            // Indexed loops: foreach over IReadOnlyList<T> boxes an enumerator per list.
+            for (int i = 0; i < record.SharedObjects.Count; i++)
             {
+                var sharedObject = record.SharedObjects[i];
                 writer.WriteStartObject();
                 writer.WriteString(Names.Path, sharedObject.Path);
                 WriteOptional(writer, Names.Signature, sharedObject.Signature);
@@ -57,10 +59,10 @@ public static class ProcessRecordJson
         if (record.LoadedModules.Count > 0)
         {
             writer.WriteStartArray(Names.LoadedModules);
-            foreach (var module in record.LoadedModules)
+            for (int i = 0; i < record.LoadedModules.Count; i++)
             {
                 writer.WriteStartObject();
-                writer.WriteString(Names.Name, module.Name);
+                writer.WriteString(Names.Name, record.LoadedModules[i].Name);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
@@ -81,7 +83,10 @@ public static class ProcessRecordJson
         writer.WriteEndObject();
     }
 
-    /// <summary>Appends the record as one JSON Lines line (the object and a '\n').</summary>
+    /// <summary>
+    /// Appends the record as one JSON Lines line (the object and a '\n'). Creates a writer per
+    /// call; hot paths keep one <see cref="Utf8JsonWriter"/> and call <see cref="Write"/>.
+    /// </summary>
     public static void WriteLine(IBufferWriter<byte> output, ProcessRecord record)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -96,7 +101,7 @@ public static class ProcessRecordJson
     /// <summary>The record as a UTF-8 JSON object, without a line break.</summary>
     public static byte[] ToUtf8Bytes(ProcessRecord record)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             Write(writer, record);
@@ -115,8 +120,8 @@ public static class ProcessRecordJson
         if (values.Count == 0)
             return;
         writer.WriteStartArray(name);
-        foreach (var value in values)
-            writer.WriteStringValue(value);
+        for (int i = 0; i < values.Count; i++)
+            writer.WriteStringValue(values[i]);
         writer.WriteEndArray();
     }
 
