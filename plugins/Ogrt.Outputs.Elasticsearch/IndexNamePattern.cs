@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using Ogrt.Outputs.Shared;
+
+namespace Ogrt.Outputs.Elasticsearch;
+
+/// <summary>
+/// An index name with date parts in braces, e.g. <c>ogrt-{yyyy.MM.dd}</c>: the braces hold a
+/// .NET date format applied to the record's start time in UTC.
+/// </summary>
+internal sealed class IndexNamePattern
+{
+    private static readonly char[] ForbiddenCharacters = ['\\', '/', '*', '?', '"', '<', '>', '|', ' ', ',', '#', ':'];
+
+    // The pattern as one .NET custom format string with the literal parts escaped.
+    private readonly string _format;
+
+    private IndexNamePattern(string pattern, string format, string literalPrefix)
+    {
+        Pattern = pattern;
+        _format = format;
+        TemplatePattern = literalPrefix + "*";
+    }
+
+    public string Pattern { get; }
+
+    /// <summary>The index pattern an index template matches, e.g. <c>ogrt-*</c>.</summary>
+    public string TemplatePattern { get; }
+
+    public string Format(long unixSeconds)
+    {
+        var time = DateTime.UnixEpoch.AddSeconds(Math.Clamp(unixSeconds, 0, 253_402_300_799));
+        return time.ToString(_format, CultureInfo.InvariantCulture);
+    }
+
+    public static IndexNamePattern Parse(SectionReader reader, string setting, string pattern)
+    {
+        var format = new StringBuilder();
+        string? literalPrefix = null;
+        int position = 0;
+        while (position < pattern.Length)
+        {
+            int open = pattern.IndexOf('{', position);
+            int literalEnd = open < 0 ? pattern.Length : open;
+            int stray = pattern.IndexOf('}', position, literalEnd - position);
+            if (stray >= 0)
+                throw reader.Error(setting, $"'{pattern}' has a '}}' without '{{' at position {stray}");
+            foreach (char c in pattern.AsSpan(position, literalEnd - position))
+                format.Append('\\').Append(c);
+            literalPrefix ??= open < 0 ? null : pattern[..open];
+            if (open < 0)
+                break;
+            int close = pattern.IndexOf('}', open + 1);
+            if (close < 0)
+                throw reader.Error(setting, $"'{pattern}' has a '{{' without '}}' at position {open}");
+            string datePart = pattern[(open + 1)..close];
+            if (datePart.Length == 0 || datePart.Contains('{') || datePart.Contains('\\') || datePart.Contains('\''))
+                throw reader.Error(setting, $"'{pattern}' has an invalid date format '{{{datePart}}}'");
+            format.Append(datePart);
+            position = close + 1;
+        }
+        if (literalPrefix is null)
+            throw reader.Error(setting, $"'{pattern}' has no date part in braces; a fixed index name grows forever (use e.g. ogrt-{{yyyy.MM.dd}})");
+
+        var parsed = new IndexNamePattern(pattern, format.ToString(), literalPrefix);
+        string sample;
+        try
+        {
+            sample = parsed.Format(1_700_000_000);
+        }
+        catch (FormatException e)
+        {
+            throw new Abstractions.OutputConfigurationException(reader.KeyOf(setting), $"'{pattern}' has an invalid date format: {e.Message}", e);
+        }
+        ValidateIndexName(reader, setting, sample);
+        return parsed;
+    }
+
+    /// <summary>Elasticsearch's rules for index and data stream names.</summary>
+    public static void ValidateIndexName(SectionReader reader, string setting, string name)
+    {
+        string? problem = name switch
+        {
+            _ when name != name.ToLowerInvariant() => "must be lowercase",
+            _ when name.IndexOfAny(ForbiddenCharacters) >= 0 => "must not contain \\ / * ? \" < > | , # : or spaces",
+            _ when name[0] is '-' or '_' or '+' => "must not start with -, _ or +",
+            "." or ".." => "must not be . or ..",
+            _ when Encoding.UTF8.GetByteCount(name) > 255 => "must not be longer than 255 bytes",
+            _ => null,
+        };
+        if (problem is not null)
+            throw reader.Error(setting, $"index name '{name}' {problem}");
+    }
+}
