@@ -1,0 +1,33 @@
+using Ogrt.Outputs.Abstractions;
+
+namespace Ogrt.Collector.Dispatching;
+
+/// <summary>
+/// Holds an output's records between the dispatcher and the output's workers. Today the
+/// queue is in memory (<see cref="MemoryRecordQueue"/>); a disk spool that keeps records while
+/// a backend is down implements this same contract and the pipeline stays as it is.
+/// </summary>
+/// <remarks>
+/// A queue applies its own overflow policy and reports each record it drops through the
+/// callback it was created with, so every loss is counted.
+/// </remarks>
+public interface IRecordQueue
+{
+    /// <summary>Records waiting to be taken by a worker.</summary>
+    int Count { get; }
+
+    /// <summary>True once the queue is completed and every record has been taken.</summary>
+    bool IsCompleted { get; }
+
+    /// <summary>Offers a record; completes at once unless the policy is to wait for room.</summary>
+    ValueTask EnqueueAsync(ProcessRecord record);
+
+    /// <summary>Takes the next record if one is waiting.</summary>
+    bool TryDequeue(out ProcessRecord record);
+
+    /// <summary>Waits until a record is waiting (true) or the queue is completed and empty (false).</summary>
+    ValueTask<bool> WaitToDequeueAsync(CancellationToken cancellationToken);
+
+    /// <summary>No more records will be offered; later offers are dropped as shutdown.</summary>
+    void Complete();
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Ogrt.Collector.Configuration;
+using Ogrt.Collector.Metrics;
+using Ogrt.Collector.Plugins;
+using Ogrt.Outputs.Abstractions;
+
+namespace Ogrt.Collector.Dispatching;
+
+/// <summary>
+/// Creates the configured outputs and fans every decoded record out to each output's
+/// <see cref="OutputPipeline"/>. A slow or failing output only fills its own queue.
+/// </summary>
+public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
+{
+    private readonly CollectorConfiguration _configuration;
+    private readonly IConfiguration _rawConfiguration;
+    private readonly OutputPluginCatalog _catalog;
+    private readonly CollectorMetrics _metrics;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<OutputDispatcher> _logger;
+    private readonly TimeProvider _timeProvider;
+    private OutputPipeline[] _pipelines = [];
+    private bool _outputsStarted;
+
+    public OutputDispatcher(
+        CollectorConfiguration configuration,
+        IConfiguration rawConfiguration,
+        OutputPluginCatalog catalog,
+        CollectorMetrics metrics,
+        ILoggerFactory loggerFactory,
+        TimeProvider timeProvider)
+    {
+        _configuration = configuration;
+        _rawConfiguration = rawConfiguration;
+        _catalog = catalog;
+        _metrics = metrics;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<OutputDispatcher>();
+        _timeProvider = timeProvider;
+        _metrics.Meter.CreateObservableGauge(
+            "ogrt.collector.output.queue_length",
+            () => _pipelines.Select(pipeline => new Measurement<long>(pipeline.QueueLength, pipeline.MetricTags)),
+            "{record}",
+            "Records waiting in an output's queue.");
+    }
+
+    public IReadOnlyList<OutputPipeline> Pipelines => _pipelines;
+
+    /// <summary>
+    /// Creates every configured output and lets it prepare (<see cref="IOutput.StartAsync"/>).
+    /// Runs before the host starts so that a setting a plugin refuses fails the start cleanly.
+    /// </summary>
+    public async Task StartOutputsAsync(CancellationToken cancellationToken)
+    {
+        if (_outputsStarted)
+            return;
+        var errors = new List<string>();
+        var pipelines = new List<OutputPipeline>();
+        foreach (var settings in _configuration.Outputs)
+        {
+            try
+            {
+                var output = await CreateOutputAsync(settings, cancellationToken).ConfigureAwait(false);
+                pipelines.Add(output);
+            }
+            catch (CollectorConfigurationException e)
+            {
+                errors.AddRange(e.Errors);
+            }
+        }
+        if (errors.Count > 0)
+        {
+            foreach (var pipeline in pipelines)
+                await pipeline.DisposeAsync().ConfigureAwait(false);
+            throw new CollectorConfigurationException(errors);
+        }
+        _pipelines = pipelines.ToArray();
+        _outputsStarted = true;
+    }
+
+    private async Task<OutputPipeline> CreateOutputAsync(OutputSettings settings, CancellationToken cancellationToken)
+    {
+        var factory = _catalog.FactoryFor(settings);
+        var section = _rawConfiguration.GetSection(CollectorConfiguration.OutputsSection).GetSection(settings.Name);
+        var tags = new TagList { { "output", settings.Name }, { "type", factory.Type } };
+        var logger = _loggerFactory.CreateLogger($"Ogrt.Outputs.{factory.Type}.{settings.Name}");
+        string stateDirectory = Path.Combine(_configuration.Collector.StateDirectory, "outputs", settings.Name);
+        try
+        {
+            Directory.CreateDirectory(stateDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CollectorConfigurationException($"Collector:StateDirectory: cannot create {stateDirectory}: {e.Message}", e);
+        }
+
+        var context = new OutputContext
+        {
+            Name = settings.Name,
+            Configuration = section,
+            Logger = logger,
+            Meter = _metrics.Meter,
+            MetricTags = tags,
+            StateDirectory = stateDirectory,
+            ContentRoot = _configuration.Collector.ContentRoot,
+            TimeProvider = _timeProvider,
+        };
+
+        IOutput output;
+        try
+        {
+            output = factory.Create(context);
+        }
+        catch (OutputConfigurationException e)
+        {
+            throw new CollectorConfigurationException(e.Message, e);
+        }
+#pragma warning disable CA1031 // Any failure of a plugin to create its output is reported as a start error.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            throw new CollectorConfigurationException($"{section.Path}: the {factory.Type} plugin could not create the output: {e.Message}", e);
+        }
+
+        try
+        {
+            await output.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutputConfigurationException e)
+        {
+            await output.DisposeAsync().ConfigureAwait(false);
+            throw new CollectorConfigurationException(e.Message, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Per the contract: the destination may come up later; the pipeline retries.
+            LogStartFailed(e, settings.Name);
+        }
+
+        LogOutputReady(settings.Name, factory.Type, settings.Workers, settings.QueueCapacity, settings.BatchSize, settings.OverflowPolicy);
+        return new OutputPipeline(settings, output, _metrics, tags, logger, _timeProvider);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await StartOutputsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var pipeline in _pipelines)
+            pipeline.Start();
+    }
+
+    /// <summary>Hands a record to every output; completes at once unless an output blocks (OverflowPolicy Block).</summary>
+    public ValueTask DispatchAsync(ProcessRecord record)
+    {
+        var pipelines = _pipelines;
+        for (int i = 0; i < pipelines.Length; i++)
+        {
+            var enqueued = pipelines[i].EnqueueAsync(record);
+            if (!enqueued.IsCompletedSuccessfully)
+                return DispatchRestAsync(enqueued, record, i + 1);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask DispatchRestAsync(ValueTask pending, ProcessRecord record, int next)
+    {
+        await pending.ConfigureAwait(false);
+        for (int i = next; i < _pipelines.Length; i++)
+            await _pipelines[i].EnqueueAsync(record).ConfigureAwait(false);
+    }
+
+    /// <summary>Flushes every output within Collector:ShutdownTimeout, then closes them.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The host's own limit has passed already if stopping decoding took all of it.
+        var timeout = cancellationToken.IsCancellationRequested ? TimeSpan.Zero : _configuration.Collector.ShutdownTimeout;
+        LogFlushing(_pipelines.Sum(pipeline => pipeline.QueueLength), timeout);
+        await Task.WhenAll(_pipelines.Select(pipeline => pipeline.StopAsync(timeout))).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var pipeline in _pipelines)
+            await pipeline.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Output {Output} ({Type}) ready: {Workers} workers, queue {QueueCapacity}, batches of {BatchSize}, overflow {OverflowPolicy}")]
+    private partial void LogOutputReady(string output, string type, int workers, int queueCapacity, int batchSize, OverflowPolicy overflowPolicy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Output {Output} could not prepare; starting anyway and retrying on the first batches")]
+    private partial void LogStartFailed(Exception exception, string output);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Flushing {Queued} queued records to the outputs (Collector:ShutdownTimeout {Timeout})")]
+    private partial void LogFlushing(int queued, TimeSpan timeout);
+}

@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Ogrt.Collector.Configuration;
+using Ogrt.Collector.Diagnostics;
+using Ogrt.Collector.Metrics;
+
+namespace Ogrt.Collector.Receiving;
+
+/// <summary>
+/// Reads agent datagrams from the UDP socket and hands them to decoding through the
+/// <see cref="ReceiveQueue"/>. The loop only copies bytes: anything slow happens downstream.
+/// </summary>
+public sealed partial class UdpReceiver : BackgroundService
+{
+    /// <summary>Large enough for any UDP payload (IPv6 allows 65,527 bytes), so nothing is cut off.</summary>
+    private const int ReceiveBufferSize = 65536;
+
+    private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly CollectorSettings _settings;
+    private readonly ReceiveQueue _queue;
+    private readonly CollectorMetrics _metrics;
+    private readonly ILogger<UdpReceiver> _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly WarningThrottle _queueFullWarnings;
+    private readonly WarningThrottle _socketErrorWarnings;
+    private Socket? _socket;
+
+    public UdpReceiver(CollectorSettings settings, ReceiveQueue queue, CollectorMetrics metrics, ILogger<UdpReceiver> logger, TimeProvider timeProvider)
+    {
+        _settings = settings;
+        _queue = queue;
+        _metrics = metrics;
+        _logger = logger;
+        _timeProvider = timeProvider;
+        _queueFullWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
+        _socketErrorWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The address and port the socket is bound to (the real port when Collector:Port is 0).</summary>
+    public IPEndPoint LocalEndPoint =>
+        (IPEndPoint)(_socket?.LocalEndPoint ?? throw new InvalidOperationException("The receiver is not bound yet."));
+
+    /// <summary>
+    /// Binds the socket. Called while the collector starts, before the host runs, so a port
+    /// that cannot be bound is a configuration error rather than a crash of the loop.
+    /// </summary>
+    public void Bind()
+    {
+        if (_socket is not null)
+            return;
+        var address = _settings.Address;
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            // "::" accepts IPv4 too (as IPv4-mapped addresses); a specific IPv6 address does not.
+            if (address.Equals(IPAddress.IPv6Any))
+                socket.DualMode = true;
+            if (_settings.ReceiveBufferBytes is { } requested)
+            {
+                socket.ReceiveBufferSize = requested;
+                // Linux caps the request at net.core.rmem_max, then reports twice what it set
+                // (the extra half is its bookkeeping).
+                int granted = socket.ReceiveBufferSize / 2;
+                if (granted < requested)
+                    LogReceiveBufferCapped(requested, granted);
+            }
+            socket.Bind(new IPEndPoint(address, _settings.Port));
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new CollectorConfigurationException(
+                $"Collector:Address/Collector:Port: cannot bind UDP {new IPEndPoint(address, _settings.Port)}: {e.Message}", e);
+        }
+        _socket = socket;
+        LogListening(LocalEndPoint, socket.ReceiveBufferSize / 2);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Bind();
+        // A dedicated thread doing blocking receives: no thread-pool hop per datagram, and the
+        // loop never waits behind other work in the pool while the kernel buffer fills up.
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ReceiveUntilStopped(_socket!, stoppingToken);
+                stopped.SetResult();
+            }
+#pragma warning disable CA1031 // Handed to the host, which logs it and stops; systemd restarts the collector.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Environment.ExitCode = 1;
+                stopped.SetException(e);
+            }
+            finally
+            {
+                // Decoding drains what is queued and then stops.
+                _queue.Complete();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "ogrt-udp-receive",
+        };
+        thread.Start();
+        return stopped.Task;
+    }
+
+    private void ReceiveUntilStopped(Socket socket, CancellationToken stoppingToken)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
+        var senderAddress = new SocketAddress(socket.AddressFamily);
+        var endPointFactory = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // The blocking receive wakes up this often to notice a stop.
+        socket.ReceiveTimeout = (int)StopCheckInterval.TotalMilliseconds;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = socket.ReceiveFrom(buffer, SocketFlags.None, senderAddress);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                continue;
+            }
+            catch (SocketException e)
+            {
+                // E.g. an ICMP error reported on the socket: nothing is lost, keep listening.
+                if (_socketErrorWarnings.ShouldLog(out long suppressed))
+                    LogSocketError(e.SocketErrorCode, e.Message, suppressed);
+                continue;
+            }
+
+            _metrics.DatagramReceived();
+            var copy = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            buffer.AsSpan(0, length).CopyTo(copy);
+            var source = ((IPEndPoint)endPointFactory.Create(senderAddress)).Address;
+            var datagram = new ReceivedDatagram(copy, length, source, _timeProvider.GetUtcNow());
+            if (!_queue.TryEnqueue(datagram))
+            {
+                datagram.Return();
+                _metrics.DatagramDropped("receive_queue_full");
+                if (_queueFullWarnings.ShouldLog(out long suppressed))
+                    LogQueueFull(_settings.ReceiveQueueCapacity, _settings.ReceiveQueueBytes, suppressed);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _socket?.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listening for agent datagrams on UDP {EndPoint} (receive buffer {ReceiveBufferBytes} bytes)")]
+    private partial void LogListening(IPEndPoint endPoint, int receiveBufferBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Collector:ReceiveBufferBytes asked for {Requested} bytes but the kernel granted {Granted}; raise net.core.rmem_max (sysctl) to get more")]
+    private partial void LogReceiveBufferCapped(int requested, int granted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a datagram: the receive queue is full (Collector:ReceiveQueueCapacity = {Capacity} datagrams, Collector:ReceiveQueueBytes = {Bytes}) because decoding falls behind ({Suppressed} more since the last warning)")]
+    private partial void LogQueueFull(int capacity, long bytes, long suppressed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "UDP receive failed with {Error}: {Message} ({Suppressed} more since the last warning)")]
+    private partial void LogSocketError(SocketError error, string message, long suppressed);
+}

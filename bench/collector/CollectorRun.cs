@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Ogrt.Bench.Collector;
+
+/// <summary>
+/// The built collector as a child process with the File output into a temp directory and the
+/// Prometheus endpoint on, so the bench can read its counters, CPU time and peak RSS.
+/// </summary>
+internal sealed partial class CollectorRun : IDisposable
+{
+    private readonly Process _process;
+    private readonly HttpClient _metrics;
+    private readonly string _directory;
+
+    private CollectorRun(Process process, HttpClient metrics, string directory, IPEndPoint endPoint)
+    {
+        _process = process;
+        _metrics = metrics;
+        _directory = directory;
+        EndPoint = endPoint;
+    }
+
+    public IPEndPoint EndPoint { get; }
+    public string RecordsDirectory => Path.Combine(_directory, "records");
+
+    public static async Task<CollectorRun> StartAsync(string collectorDll, string pluginsDirectory, int metricsPort, string extraSettings)
+    {
+        string directory = Directory.CreateTempSubdirectory("ogrt-collector-bench-").FullName;
+        string config = Path.Combine(directory, "appsettings.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "Logging": { "LogLevel": { "Default": "Warning" } },
+              "Collector": { "Address": "127.0.0.1", "Port": 0, "StateDirectory": "{{Path.Combine(directory, "state")}}",
+                             "PluginsDirectory": "{{pluginsDirectory}}" },
+              "Outputs": { "File": { "Path": "{{Path.Combine(directory, "records")}}", "Rotation": "None" {{extraSettings}} } },
+              "Metrics": { "Prometheus": { "Enabled": true, "Host": "localhost", "Port": {{metricsPort}} } }
+            }
+            """);
+        var startInfo = new ProcessStartInfo("dotnet", [collectorDll, "--config", config, "--Logging:LogLevel:Ogrt.Collector.Receiving.UdpReceiver=Information"])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(startInfo)!;
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var match = ListeningLine().Match(line);
+            if (match.Success)
+            {
+                // Keep draining stdout so the collector never blocks on a full pipe.
+                _ = process.StandardOutput.ReadToEndAsync();
+                var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{metricsPort}/") };
+                return new CollectorRun(process, http, directory, IPEndPoint.Parse(match.Groups["endpoint"].Value));
+            }
+        }
+        throw new InvalidOperationException($"The collector exited with {process.ExitCode} before listening.");
+    }
+
+    /// <summary>The sum of every sample of a Prometheus metric (0 if not exported yet).</summary>
+    public async Task<double> ScrapeAsync(string name) =>
+        (await ScrapeSamplesAsync(name)).Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+    /// <summary>The sample lines of a Prometheus metric, e.g. to show drops by reason.</summary>
+    public async Task<IReadOnlyList<string>> ScrapeSamplesAsync(string name)
+    {
+        string text = await _metrics.GetStringAsync("metrics");
+        return text.Split('\n').Where(line => line.StartsWith(name, StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>User + system CPU seconds the collector has used.</summary>
+    public double CpuSeconds()
+    {
+        string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // Fields 14 and 15 of stat (utime, stime), counted after the command name; clock ticks of 1/100 s.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>Peak resident set size in MiB (VmHWM).</summary>
+    public double PeakRssMiB()
+    {
+        string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>SIGTERM, as systemd stops it; returns the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
+
+    public long CountLines() =>
+        Directory.GetFiles(RecordsDirectory, "*.jsonl").Sum(file => File.ReadLines(file).LongCount());
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+        _process.Dispose();
+        _metrics.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [GeneratedRegex(@"Listening for agent datagrams on UDP (?<endpoint>\S+) \(")]
+    private static partial Regex ListeningLine();
+}

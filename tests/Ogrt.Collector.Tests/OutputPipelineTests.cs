@@ -1,0 +1,175 @@
+using Ogrt.Collector.Configuration;
+using Ogrt.Collector.Tests.Support;
+using Ogrt.Outputs.Abstractions;
+
+namespace Ogrt.Collector.Tests;
+
+public class OutputPipelineTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    [Test]
+    public async Task A_failing_write_is_retried_with_backoff_until_it_succeeds()
+    {
+        await using var harness = new PipelineHarness();
+        harness.Output.Write = (_, call, _) => call <= 3 ? throw new IOException("backend down") : Task.FromResult(WriteResult.Delivered);
+        await harness.EnqueueAsync(Enumerable.Range(1, 20));
+
+        harness.Pipeline.Start();
+        await harness.Pipeline.StopAsync(Generous);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid).Order(), Is.EqualTo(Enumerable.Range(1, 20)));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.write_failures"), Is.EqualTo(3));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.retried"), Is.EqualTo(60));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.written"), Is.EqualTo(20));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dropped"), Is.Zero);
+            Assert.That(harness.Metrics.Count("ogrt.collector.output.batch.duration"), Is.EqualTo(4));
+        });
+    }
+
+    [Test]
+    public async Task Retry_dead_lettered_and_rejected_records_are_each_accounted()
+    {
+        await using var harness = new PipelineHarness();
+        harness.Output.Write = (batch, call, _) => Task.FromResult(call == 1
+            ? new WriteResult(batch.Take(3).ToArray(), deadLettered: 2, rejected: 1)
+            : WriteResult.Delivered);
+        await harness.EnqueueAsync(Enumerable.Range(1, 10));
+
+        harness.Pipeline.Start();
+        await harness.Pipeline.StopAsync(Generous);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.WriteCalls, Is.EqualTo(2));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.written"), Is.EqualTo(4 + 3));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.retried"), Is.EqualTo(3));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dead_lettered"), Is.EqualTo(2));
+            Assert.That(harness.Dropped("rejected"), Is.EqualTo(1));
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid).Order(), Is.EqualTo(new[] { 1, 2, 3, 7, 8, 9, 10 }));
+        });
+    }
+
+    [TestCase(OverflowPolicy.DropNewest, new[] { 0, 1, 2, 3, 4, 5 })]
+    [TestCase(OverflowPolicy.DropOldest, new[] { 0, 4, 5, 6, 7, 8 })]
+    public async Task A_full_queue_drops_by_policy_and_counts_each_drop(OverflowPolicy policy, int[] expectedDelivered)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 5, BatchSize = 1, OverflowPolicy = policy });
+        harness.Output.Write = async (_, _, _) =>
+        {
+            await gate.Task;
+            return WriteResult.Delivered;
+        };
+        harness.Pipeline.Start();
+
+        await harness.EnqueueAsync([0]);
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the worker holds record 0");
+        await harness.EnqueueAsync(Enumerable.Range(1, 8));
+        long droppedWhileFull = harness.Dropped("overflow");
+        gate.SetResult();
+        await harness.Pipeline.StopAsync(Generous);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(droppedWhileFull, Is.EqualTo(3));
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid), Is.EqualTo(expectedDelivered));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.queued"), Is.EqualTo(9));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dropped"), Is.EqualTo(3));
+        });
+    }
+
+    [Test]
+    public async Task Block_drops_a_record_that_finds_no_room_within_the_block_timeout()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(s => s with
+        {
+            QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromMilliseconds(100),
+        });
+        harness.Output.Write = async (_, _, _) =>
+        {
+            await gate.Task;
+            return WriteResult.Delivered;
+        };
+        harness.Pipeline.Start();
+        await harness.EnqueueAsync([0]);
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the worker holds record 0");
+
+        await harness.EnqueueAsync([1, 2]);
+
+        Assert.That(harness.Dropped("block_timeout"), Is.EqualTo(1));
+        gate.SetResult();
+        await harness.Pipeline.StopAsync(Generous);
+        Assert.That(harness.Output.Delivered.Select(r => r.Pid), Is.EqualTo(new[] { 0, 1 }));
+    }
+
+    [Test]
+    public async Task Block_waits_for_room_instead_of_dropping()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(s => s with
+        {
+            QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromMinutes(5),
+        });
+        harness.Output.Write = async (_, _, _) =>
+        {
+            await gate.Task;
+            return WriteResult.Delivered;
+        };
+        harness.Pipeline.Start();
+        await harness.EnqueueAsync([0]);
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the worker holds record 0");
+        await harness.EnqueueAsync([1]);
+
+        var blocked = harness.Pipeline.EnqueueAsync(PipelineHarness.Record(2)).AsTask();
+        Assert.That(blocked.IsCompleted, Is.False, "the queue is full, so the record waits");
+        gate.SetResult();
+        await blocked;
+        await harness.Pipeline.StopAsync(Generous);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid), Is.EqualTo(new[] { 0, 1, 2 }));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dropped"), Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Records_still_undelivered_at_the_shutdown_deadline_are_counted_as_shutdown_drops()
+    {
+        await using var harness = new PipelineHarness(s => s with { BatchSize = 2 });
+        harness.Output.Write = (_, _, _) => throw new IOException("backend down");
+        await harness.EnqueueAsync(Enumerable.Range(1, 7));
+        harness.Pipeline.Start();
+        await Poll.UntilAsync(() => harness.Output.WriteCalls >= 2, "the output failed twice");
+
+        await harness.Pipeline.StopAsync(TimeSpan.FromMilliseconds(200));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Dropped("shutdown"), Is.EqualTo(7));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.written"), Is.Zero);
+        });
+        await harness.Pipeline.DisposeAsync();
+        Assert.That(harness.Output.Disposed, Is.True);
+    }
+
+    [Test]
+    public async Task Stopping_flushes_a_partly_filled_batch_without_waiting_for_the_batch_interval()
+    {
+        await using var harness = new PipelineHarness(s => s with { Workers = 3, BatchSize = 1000, BatchInterval = TimeSpan.FromHours(1) });
+        harness.Pipeline.Start();
+        await harness.EnqueueAsync(Enumerable.Range(1, 50));
+
+        await harness.Pipeline.StopAsync(Generous);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid).Order(), Is.EqualTo(Enumerable.Range(1, 50)));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dropped"), Is.Zero);
+        });
+    }
+}

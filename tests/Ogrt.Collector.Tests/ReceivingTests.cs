@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using Ogrt.Collector.Tests.Support;
+using Ogrt.Protocol;
+
+namespace Ogrt.Collector.Tests;
+
+/// <summary>Real datagrams over loopback to a collector built the way the binary builds it.</summary>
+public class ReceivingTests
+{
+    private static readonly string[] TestOutput = ["Outputs:Mem:Type=Test", "Outputs:Mem:BatchInterval=00:00:00.050"];
+
+    [Test]
+    public async Task Records_sent_over_IPv4_reach_the_output_with_every_field()
+    {
+        var outputs = new TestOutputFactory();
+        await using var collector = await InProcessCollector.StartAsync(TestOutput, outputs);
+
+        await collector.SendAsync(Enumerable.Range(1, 100).Select(TestDatagrams.Encode));
+
+        await Poll.UntilAsync(() => outputs["Mem"].Delivered.Count == 100, "100 records are delivered");
+        var records = outputs["Mem"].Delivered.OrderBy(record => record.Pid).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(records.Select(record => record.Pid), Is.EqualTo(Enumerable.Range(1, 100)));
+            Assert.That(records.All(record => record.SourceAddress == "127.0.0.1"), Is.True);
+            Assert.That(records[41].SharedObjects, Has.Count.EqualTo(40));
+            Assert.That(records[41].Binpath, Is.EqualTo("/opt/apps/gromacs/2024.1/bin/gmx_mpi"));
+            Assert.That(collector.Metrics.Sum("ogrt.collector.records.decoded"), Is.EqualTo(100));
+        });
+        await Poll.UntilAsync(() => collector.Metrics.Sum("ogrt.collector.output.written", ("output", "Mem")) == 100, "the writes are counted");
+    }
+
+    [Test]
+    public async Task Records_sent_over_IPv6_loopback_are_received()
+    {
+        if (!Socket.OSSupportsIPv6)
+            Assert.Ignore("This machine has no IPv6.");
+        var outputs = new TestOutputFactory();
+        await using var collector = await InProcessCollector.StartAsync([.. TestOutput, "Collector:Address=::1"], outputs);
+
+        Assert.That(collector.EndPoint.AddressFamily, Is.EqualTo(AddressFamily.InterNetworkV6));
+        await collector.SendAsync(Enumerable.Range(1, 10).Select(TestDatagrams.Encode));
+
+        await Poll.UntilAsync(() => outputs["Mem"].Delivered.Count == 10, "10 records are delivered");
+        Assert.That(outputs["Mem"].Delivered.Select(record => record.SourceAddress).Distinct(), Is.EqualTo(new[] { "::1" }));
+    }
+
+    [Test]
+    public async Task A_dual_stack_listener_accepts_IPv4_and_IPv6_senders()
+    {
+        if (!Socket.OSSupportsIPv6)
+            Assert.Ignore("This machine has no IPv6.");
+        var outputs = new TestOutputFactory();
+        await using var collector = await InProcessCollector.StartAsync([.. TestOutput, "Collector:Address=::"], outputs);
+        int port = collector.EndPoint.Port;
+
+        await collector.SendAsync([TestDatagrams.Encode(4)], new IPEndPoint(IPAddress.Loopback, port));
+        await collector.SendAsync([TestDatagrams.Encode(6)], new IPEndPoint(IPAddress.IPv6Loopback, port));
+
+        await Poll.UntilAsync(() => outputs["Mem"].Delivered.Count == 2, "both records are delivered");
+        var sources = outputs["Mem"].Delivered.ToDictionary(record => record.Pid, record => record.SourceAddress);
+        // The IPv4 sender is reported as plain IPv4, not as ::ffff:127.0.0.1.
+        Assert.That(sources, Is.EqualTo(new Dictionary<int, string?> { [4] = "127.0.0.1", [6] = "::1" }));
+    }
+
+    [Test]
+    public async Task Malformed_datagrams_are_counted_by_reason_and_the_collector_keeps_running()
+    {
+        var outputs = new TestOutputFactory();
+        await using var collector = await InProcessCollector.StartAsync(TestOutput, outputs);
+        byte[] valid = TestDatagrams.Encode(1);
+        byte[] payload = valid[MessageFrame.HeaderSize..];
+        var garbage = new byte[300];
+        new Random(7).NextBytes(garbage);
+        var malformed = new (byte[] Datagram, string Reason)[]
+        {
+            ([1, 2, 3], "too_short"),
+            (TestDatagrams.Frame(13, (uint)payload.Length, payload), "unknown_type"),
+            (TestDatagrams.Frame(12, 1_000_000, payload), "oversized"),
+            (valid[..^1], "length_mismatch"),
+            (TestDatagrams.Frame(12, 64, Enumerable.Repeat((byte)0xFF, 64).ToArray()), "invalid_protobuf"),
+            (TestDatagrams.Frame(12, (uint)garbage.Length, garbage), "invalid_protobuf"),
+            (MessageFrame.Encode(new ProcessInfo { Binpath = "/bin/true", Pid = 1, ParentPid = 1 }), "missing_field"),
+        };
+
+        await collector.SendAsync(malformed.Select(m => m.Datagram).Append(TestDatagrams.Encode(99)));
+
+        await Poll.UntilAsync(() => outputs["Mem"].Delivered.Count == 1, "the valid record after the bad ones is delivered");
+        Assert.Multiple(() =>
+        {
+            foreach (var group in malformed.GroupBy(m => m.Reason))
+            {
+                Assert.That(collector.Metrics.Sum("ogrt.collector.datagrams.malformed", ("reason", group.Key)), Is.EqualTo(group.Count()), group.Key);
+            }
+            Assert.That(collector.Metrics.Sum("ogrt.collector.datagrams.malformed"), Is.EqualTo(malformed.Length));
+            Assert.That(outputs["Mem"].Delivered.Single().Pid, Is.EqualTo(99));
+        });
+    }
+}

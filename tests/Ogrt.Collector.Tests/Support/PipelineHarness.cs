@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ogrt.Collector.Configuration;
+using Ogrt.Collector.Dispatching;
+using Ogrt.Collector.Metrics;
+using Ogrt.Outputs.Abstractions;
+
+namespace Ogrt.Collector.Tests.Support;
+
+/// <summary>One <see cref="OutputPipeline"/> around a <see cref="RecordingOutput"/>, with its metrics recorded.</summary>
+internal sealed class PipelineHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public PipelineHarness(Func<OutputSettings, OutputSettings>? adjust = null)
+    {
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new CollectorMetrics(_services.GetRequiredService<IMeterFactory>());
+        Metrics = new MetricsRecorder(metrics.Meter);
+        var settings = new OutputSettings
+        {
+            Name = "Under-test",
+            Type = "Test",
+            Workers = 1,
+            QueueCapacity = 1000,
+            BatchSize = 100,
+            BatchInterval = TimeSpan.FromMilliseconds(20),
+            RetryInitialDelay = TimeSpan.FromMilliseconds(5),
+            RetryMaxDelay = TimeSpan.FromMilliseconds(20),
+            OverflowPolicy = OverflowPolicy.DropNewest,
+            BlockTimeout = TimeSpan.FromSeconds(1),
+        };
+        Settings = adjust is null ? settings : adjust(settings);
+        var tags = new TagList { { "output", Settings.Name }, { "type", Settings.Type } };
+        Pipeline = new OutputPipeline(Settings, Output, metrics, tags, NullLogger.Instance, TimeProvider.System);
+    }
+
+    public OutputSettings Settings { get; }
+    public RecordingOutput Output { get; } = new();
+    public OutputPipeline Pipeline { get; }
+    public MetricsRecorder Metrics { get; }
+
+    public long Dropped(string reason) => Metrics.Sum("ogrt.collector.output.dropped", ("reason", reason));
+
+    public static ProcessRecord Record(int pid) => new()
+    {
+        Binpath = "/usr/bin/test",
+        Pid = pid,
+        ParentPid = 1,
+        Time = 1_764_000_000,
+        ReceivedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    public async Task EnqueueAsync(IEnumerable<int> pids)
+    {
+        foreach (int pid in pids)
+            await Pipeline.EnqueueAsync(Record(pid));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Pipeline.DisposeAsync();
+        Metrics.Dispose();
+        await _services.DisposeAsync();
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using Ogrt.Outputs.Abstractions;
+
+namespace Ogrt.Collector.Tests.Support;
+
+/// <summary>
+/// An output type (default "Test") registered in the host (not a plugin): creates a
+/// <see cref="RecordingOutput"/> per configured output and lets the test reach it by name.
+/// </summary>
+internal sealed class TestOutputFactory : IOutputFactory
+{
+    private readonly ConcurrentDictionary<string, RecordingOutput> _outputs = new();
+    private readonly Action<string, RecordingOutput>? _configure;
+
+    public TestOutputFactory(Action<string, RecordingOutput>? configure = null, string type = "Test")
+    {
+        _configure = configure;
+        Type = type;
+    }
+
+    public string Type { get; }
+
+    public RecordingOutput this[string name] => _outputs[name];
+
+    public IOutput Create(OutputContext context)
+    {
+        var output = new RecordingOutput();
+        _configure?.Invoke(context.Name, output);
+        _outputs[context.Name] = output;
+        return output;
+    }
+}
