@@ -215,6 +215,34 @@ static void close_inherited_descriptors(void)
     closedir(fds);
 }
 
+/* Whether an environment entry configures the .NET runtime (DOTNET_gcServer=1, …). */
+static int is_runtime_setting(const char *entry)
+{
+    return strncmp(entry, "DOTNET_", 7) == 0 || strncmp(entry, "COMPlus_", 8) == 0;
+}
+
+/*
+ * The NativeAOT runtime reads DOTNET_* and COMPlus_* settings from the environment; a user's
+ * DOTNET_gcServer=1 or heap limit meant for their own .NET program must not reconfigure the
+ * capture runtime. Points environ (this process's copy) at a list without them; the request
+ * keeps the original envp, so the capture still reports them.
+ */
+static void hide_runtime_settings(char **envp)
+{
+    size_t count = 0, kept = 0;
+    for (char **entry = envp; *entry != NULL; entry++)
+        count++;
+    char **filtered = malloc((count + 1) * sizeof *filtered);
+    if (filtered == NULL)
+        return;
+    for (char **entry = envp; *entry != NULL; entry++) {
+        if (!is_runtime_setting(*entry))
+            filtered[kept++] = *entry;
+    }
+    filtered[kept] = NULL;
+    environ = filtered;
+}
+
 /* The capture process: its own process (own memory copy, own descriptor table), so from
  * here on nothing can affect the tracked process. Never returns. */
 static __attribute__((noreturn)) void capture_process_main(struct ogrt_launch *launch)
@@ -247,6 +275,8 @@ static __attribute__((noreturn)) void capture_process_main(struct ogrt_launch *l
     int objects = 0;
     dl_iterate_phdr(count_object, &objects);
     launch->request.object_count = objects;
+    if (launch->request.envp != NULL)
+        hide_runtime_settings(launch->request.envp);
 
     int result = -1;
     pthread_attr_t attributes;
