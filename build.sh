@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# OGRT.NET build entry point.
+#
+#   ./build.sh run               build everything into ./artifacts/ogrt and start the collector
+#                                in the foreground with the File output (records in
+#                                ./artifacts/records), ready for LD_PRELOAD
+#   ./build.sh test              install what the tests need, build, run every test suite
+#   ./build.sh build [PREFIX]    build the relocatable install tree (default ./artifacts/ogrt)
+#   ./build.sh deps              install the Debian packages builds and tests need (if missing)
+#
+# Everything the project needs is installed by this script on a fresh Debian 12 machine with
+# the .NET 10 SDK; apt-get runs only when a tool is missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ARTIFACTS="$ROOT/artifacts"
+CONFIGURATION="${CONFIGURATION:-Release}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Debian packages: the agent's gate and test programs need gcc; the watermark tests need the
+# C++/Fortran toolchains; Splunk TCP tests need socat; deployment tests need both module
+# systems (Lmod's Lua dependencies here, Lmod itself unpacked by unpack_lmod).
+REQUIRED_PACKAGES=(gcc g++ gfortran binutils libc6-dev socat environment-modules tcl
+    lua5.3 lua-posix lua-filesystem lua-json lua-term systemd procps util-linux python3)
+
+deps() {
+    install_packages
+    unpack_lmod
+}
+
+install_packages() {
+    local missing=()
+    for package in "${REQUIRED_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+    done
+    if ((${#missing[@]} == 0)); then
+        return
+    fi
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Debian's lmod package conflicts with environment-modules, so the deployment tests run an
+# Lmod unpacked from its .deb under artifacts/ instead of installing it.
+unpack_lmod() {
+    local target="$ARTIFACTS/lmod" download
+    [[ -x "$target/usr/share/lmod/lmod/libexec/lmod" ]] && return
+    log "unpacking Lmod into $target"
+    download="$(mktemp -d)"
+    chmod 755 "$download"
+    # apt-get download needs package lists, which a machine with everything installed may lack.
+    (cd "$download" && apt-get download -qq lmod 2>/dev/null) \
+        || { apt-get update -qq && (cd "$download" && apt-get download -qq lmod); }
+    mkdir -p "$target"
+    dpkg-deb -x "$download"/lmod_*.deb "$target"
+    rm -rf "$download"
+}
+
+# Lays out the install tree under PREFIX: lib/ (agent), bin/ + libexec/ogrt/ (CLI, linker
+# wrapper), collector/ (service, plugins/, appsettings.json), share/ogrt/ (unit, modulefiles).
+build() {
+    local prefix="${1:-$ARTIFACTS/ogrt}"
+    local publish=(dotnet publish -c "$CONFIGURATION" --nologo -v quiet)
+    log "building into $prefix"
+    mkdir -p "$prefix"
+
+    "${publish[@]}" "$ROOT/Ogrt.Agent.Native/Ogrt.Agent.Native.csproj" -o "$prefix/lib"
+    "${publish[@]}" "$ROOT/Ogrt.Cli/Ogrt.Cli.csproj" -o "$prefix/bin"
+    # The linker wrapper is the ogrt binary itself, dispatched on its name; ld.bfd and ld.gold
+    # catch `gcc -fuse-ld=bfd|gold` links too.
+    mkdir -p "$prefix/libexec/ogrt"
+    local linker
+    for linker in ld ld.bfd ld.gold; do
+        ln -sfn ../../bin/ogrt "$prefix/libexec/ogrt/$linker"
+    done
+    "${publish[@]}" "$ROOT/Ogrt.Collector/Ogrt.Collector.csproj" -o "$prefix/collector"
+    local project
+    for project in "$ROOT"/plugins/*/*.csproj; do
+        "${publish[@]}" "$project" -o "$prefix/collector/plugins/$(basename "$project" .csproj)"
+    done
+    # Debug symbols stay out of the tree that goes on every node.
+    find "$prefix" \( -name '*.dbg' -o -name '*.pdb' \) -delete
+}
+
+run() {
+    deps
+    build "$ARTIFACTS/ogrt"
+    local records="$ARTIFACTS/records"
+    mkdir -p "$records"
+    cat >&2 <<EOF
+
+The collector listens on UDP 7971 and writes JSON Lines to $records.
+In another terminal:
+
+    LD_PRELOAD=$ARTIFACTS/ogrt/lib/libogrt.so OGRT_ACTIVE=1 bash
+    ls        # every command of that shell is reported
+    tail -f $records/*.jsonl
+
+Stop the collector with Ctrl-C.
+
+EOF
+    exec "$ARTIFACTS/ogrt/collector/ogrt-collector" \
+        --Outputs:File:Type=File --Outputs:File:Path="$records" \
+        --Collector:StateDirectory="$ARTIFACTS/state"
+}
+
+# Runs every test project and closes with one summary line over all of them.
+test_all() {
+    deps
+    build "$ARTIFACTS/ogrt"
+    # The suites reuse the tree just built instead of publishing the agent and CLI again.
+    export OGRT_INSTALL_DIR="$ARTIFACTS/ogrt"
+    export OGRT_AGENT_DIR="$OGRT_INSTALL_DIR/lib"
+    export OGRT_CLI_DIR="$OGRT_INSTALL_DIR/bin"
+    local results="$ARTIFACTS/test-results"
+    rm -rf "$results"
+    mkdir -p "$results"
+    local status=0
+    dotnet test "$ROOT/Ogrt.sln" -c "$CONFIGURATION" --nologo \
+        --logger "console;verbosity=normal" --logger trx --results-directory "$results" \
+        2>&1 | tee "$results/console.log" || status=$?
+    summarize "$results" || status=1
+    return "$status"
+}
+
+# Sums the per-assembly TRX counters into one line, and fails if no test ran at all.
+summarize() {
+    local results="$1" passed=0 failed=0 skipped=0 file counters
+    for file in "$results"/*.trx; do
+        [[ -e "$file" ]] || continue
+        counters="$(grep -o '<Counters [^>]*>' "$file" | head -1)"
+        passed=$((passed + $(attr passed "$counters")))
+        failed=$((failed + $(attr failed "$counters") + $(attr error "$counters") + $(attr timeout "$counters") + $(attr aborted "$counters")))
+        skipped=$((skipped + $(attr notExecuted "$counters")))
+    done
+    printf '\nTests: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+    ((passed + failed > 0)) && ((failed == 0))
+}
+
+attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$2" | grep . || echo 0; }
+
+case "${1:-}" in
+    run) run ;;
+    test) test_all ;;
+    build) deps; build "${2:-$ARTIFACTS/ogrt}" ;;
+    deps) deps ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
