@@ -77,7 +77,8 @@ build() {
     for linker in ld ld.bfd ld.gold; do
         ln -sfn ../../bin/ogrt "$prefix/libexec/ogrt/$linker"
     done
-    "${publish[@]}" "$ROOT/Ogrt.Collector/Ogrt.Collector.csproj" -o "$prefix/collector"
+    # Self-contained: the collector host needs no .NET installation either.
+    "${publish[@]}" "$ROOT/Ogrt.Collector/Ogrt.Collector.csproj" -r linux-x64 --self-contained -o "$prefix/collector"
     local project
     for project in "$ROOT"/plugins/*/*.csproj; do
         "${publish[@]}" "$project" -o "$prefix/collector/plugins/$(basename "$project" .csproj)"
