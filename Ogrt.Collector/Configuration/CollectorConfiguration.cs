@@ -23,6 +23,7 @@ public sealed record CollectorConfiguration(
         "StateDirectory", "PluginsDirectory",
     ];
 
+    private static readonly string[] SpoolKeys = ["Enabled", "Directory", "MaxBytes"];
     private static readonly string[] MetricsKeys = ["Prometheus", "Otlp"];
     private static readonly string[] PrometheusKeys = ["Enabled", "Host", "Port"];
     private static readonly string[] OtlpKeys = ["Enabled", "Endpoint", "Protocol"];
@@ -38,7 +39,7 @@ public sealed record CollectorConfiguration(
         ArgumentNullException.ThrowIfNull(configuration);
         var reader = new SettingsReader();
         var collector = ReadCollector(reader, configuration.GetSection(CollectorSection), contentRoot, binaryDirectory, systemdStateDirectory);
-        var outputs = ReadOutputs(reader, configuration.GetSection(OutputsSection));
+        var outputs = ReadOutputs(reader, configuration.GetSection(OutputsSection), collector.StateDirectory, contentRoot);
         var metrics = ReadMetrics(reader, configuration.GetSection(MetricsSection));
         reader.ThrowIfAnyErrors();
         return new CollectorConfiguration(collector, outputs, metrics);
@@ -78,7 +79,7 @@ public sealed record CollectorConfiguration(
         };
     }
 
-    private static List<OutputSettings> ReadOutputs(SettingsReader reader, IConfigurationSection outputs)
+    private static List<OutputSettings> ReadOutputs(SettingsReader reader, IConfigurationSection outputs, string stateDirectory, string contentRoot)
     {
         var result = new List<OutputSettings>();
         foreach (var section in outputs.GetChildren())
@@ -104,11 +105,30 @@ public sealed record CollectorConfiguration(
                 RetryMaxDelay = retryMaxDelay,
                 OverflowPolicy = reader.ReadEnum(section, "OverflowPolicy", OverflowPolicy.DropNewest),
                 BlockTimeout = reader.ReadDuration(section, "BlockTimeout", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10)),
+                Spool = ReadSpool(reader, section.GetSection("Spool"), stateDirectory, contentRoot),
             });
         }
+        // Two outputs spooling into one directory would read each other's records.
+        foreach (var shared in result.Where(output => output.Spool is not null).GroupBy(output => output.Spool!.Directory).Where(group => group.Count() > 1))
+            reader.AddError($"{outputs.Path}:{string.Join(", ", shared.Select(output => output.Name))}: Spool:Directory must differ per output (all use {shared.Key})");
         if (result.Count == 0)
             reader.AddError($"{outputs.Path} must configure at least one output, e.g. {outputs.Path}:File:Type=File");
         return result;
+    }
+
+    private static SpoolSettings? ReadSpool(SettingsReader reader, IConfigurationSection section, string stateDirectory, string contentRoot)
+    {
+        reader.RejectUnknownKeys(section, SpoolKeys);
+        bool enabled = reader.ReadBool(section, "Enabled", false);
+        long maxBytes = reader.ReadLong(section, "MaxBytes", SpoolSettings.DefaultMaxBytes, SpoolSettings.MinMaxBytes, long.MaxValue);
+        if (!enabled)
+            return null;
+        string outputName = section.Path.Split(':')[^2];
+        return new SpoolSettings
+        {
+            Directory = ResolvePath(section["Directory"], contentRoot) ?? Path.Combine(stateDirectory, "spool", outputName),
+            MaxBytes = maxBytes,
+        };
     }
 
     private static MetricsSettings ReadMetrics(SettingsReader reader, IConfigurationSection section)

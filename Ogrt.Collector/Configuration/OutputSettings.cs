@@ -15,4 +15,7 @@ public sealed record OutputSettings
 
     /// <summary>How long <see cref="OverflowPolicy.Block"/> waits for room.</summary>
     public required TimeSpan BlockTimeout { get; init; }
+
+    /// <summary>The disk spool behind the memory queue; null when <c>Spool:Enabled</c> is false.</summary>
+    public SpoolSettings? Spool { get; init; }
 }

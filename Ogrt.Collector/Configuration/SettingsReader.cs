@@ -22,12 +22,15 @@ internal sealed class SettingsReader
             throw new CollectorConfigurationException(_errors.ToArray());
     }
 
-    public int ReadInt(IConfiguration section, string key, int defaultValue, int min, int max)
+    public int ReadInt(IConfiguration section, string key, int defaultValue, int min, int max) =>
+        (int)ReadLong(section, key, defaultValue, min, max);
+
+    public long ReadLong(IConfiguration section, string key, long defaultValue, long min, long max)
     {
         string? text = section[key];
         if (string.IsNullOrWhiteSpace(text))
             return defaultValue;
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
             && value >= min && value <= max)
             return value;
         _errors.Add($"{KeyOf(section, key)} must be between {min} and {max} (got '{text}')");

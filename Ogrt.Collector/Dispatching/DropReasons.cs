@@ -14,4 +14,10 @@ public static class DropReasons
 
     /// <summary>Still queued or in flight when Collector:ShutdownTimeout ran out.</summary>
     public const string Shutdown = "shutdown";
+
+    /// <summary>The spool could not write the record to disk (e.g. the file system is full).</summary>
+    public const string SpoolFailed = "spool_failed";
+
+    /// <summary>The record was spooled but its segment file was damaged when it was read back.</summary>
+    public const string SpoolCorrupt = "spool_corrupt";
 }

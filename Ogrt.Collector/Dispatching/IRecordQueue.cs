@@ -3,9 +3,9 @@ using Ogrt.Outputs.Abstractions;
 namespace Ogrt.Collector.Dispatching;
 
 /// <summary>
-/// Holds an output's records between the dispatcher and the output's workers. Today the
-/// queue is in memory (<see cref="MemoryRecordQueue"/>); a disk spool that keeps records while
-/// a backend is down implements this same contract and the pipeline stays as it is.
+/// Holds an output's records between the dispatcher and the output's workers: in memory
+/// (<see cref="MemoryRecordQueue"/>) or in memory and a disk spool
+/// (<see cref="Spooling.SpoolingRecordQueue"/>) that keeps records while a backend is down.
 /// </summary>
 /// <remarks>
 /// A queue applies its own overflow policy and reports each record it drops through the
@@ -30,4 +30,12 @@ public interface IRecordQueue
 
     /// <summary>No more records will be offered; later offers are dropped as shutdown.</summary>
     void Complete();
+
+    /// <summary>
+    /// Called once when the workers have stopped at shutdown, with the records they took but did
+    /// not deliver: keeps those and the queued ones if the queue can (a spool writes them to
+    /// disk), empties the queue, and returns how many it could not keep, which the caller counts
+    /// as dropped for shutdown.
+    /// </summary>
+    int KeepRemaining(IReadOnlyCollection<ProcessRecord> taken);
 }

@@ -78,4 +78,14 @@ public sealed class MemoryRecordQueue : IRecordQueue
         _channel.Reader.WaitToReadAsync(cancellationToken);
 
     public void Complete() => _channel.Writer.TryComplete();
+
+    /// <summary>Memory does not outlive the process: nothing is kept.</summary>
+    public int KeepRemaining(IReadOnlyCollection<ProcessRecord> taken)
+    {
+        ArgumentNullException.ThrowIfNull(taken);
+        int left = taken.Count;
+        while (_channel.Reader.TryRead(out _))
+            left++;
+        return left;
+    }
 }

@@ -46,6 +46,12 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
             () => _pipelines.Select(pipeline => new Measurement<long>(pipeline.QueueLength, pipeline.MetricTags)),
             "{record}",
             "Records waiting in an output's queue.");
+        _metrics.Meter.CreateObservableGauge(
+            "ogrt.collector.output.spool.bytes",
+            () => _pipelines.Where(pipeline => pipeline.SpoolBytes.HasValue)
+                .Select(pipeline => new Measurement<long>(pipeline.SpoolBytes!.Value, pipeline.MetricTags)),
+            "By",
+            "Size of an output's disk spool files.");
     }
 
     public IReadOnlyList<OutputPipeline> Pipelines => _pipelines;
@@ -141,8 +147,20 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
             LogStartFailed(e, settings.Name);
         }
 
+        OutputPipeline pipeline;
+        try
+        {
+            pipeline = new OutputPipeline(settings, output, _metrics, tags, logger, _timeProvider);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await output.DisposeAsync().ConfigureAwait(false);
+            throw new CollectorConfigurationException($"{section.Path}:Spool:Directory: cannot use {settings.Spool?.Directory} (is another collector using it?): {e.Message}", e);
+        }
         LogOutputReady(settings.Name, factory.Type, settings.Workers, settings.QueueCapacity, settings.BatchSize, settings.OverflowPolicy);
-        return new OutputPipeline(settings, output, _metrics, tags, logger, _timeProvider);
+        if (settings.Spool is not null)
+            LogSpoolEnabled(settings.Name, settings.Spool.Directory, settings.Spool.MaxBytes);
+        return pipeline;
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -190,6 +208,9 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Output {Output} ({Type}) ready: {Workers} workers, queue {QueueCapacity}, batches of {BatchSize}, overflow {OverflowPolicy}")]
     private partial void LogOutputReady(string output, string type, int workers, int queueCapacity, int batchSize, OverflowPolicy overflowPolicy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Output {Output} spools to {Directory} while its queue is full, up to {MaxBytes} bytes")]
+    private partial void LogSpoolEnabled(string output, string directory, long maxBytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Output {Output} could not prepare; starting anyway and retrying on the first batches")]
     private partial void LogStartFailed(Exception exception, string output);

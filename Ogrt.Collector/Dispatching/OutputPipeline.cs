@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Diagnostics;
 using Ogrt.Collector.Metrics;
+using Ogrt.Collector.Spooling;
 using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Collector.Dispatching;
@@ -25,12 +27,18 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     private readonly ExponentialBackoff _backoff;
     private readonly WarningThrottle _failureWarnings;
     private readonly CancellationTokenSource _deadline = new();
+
+    /// <summary>Records the workers held when the shutdown deadline passed; the queue may keep them.</summary>
+    private readonly ConcurrentQueue<ProcessRecord> _undelivered = new();
     private Task[] _workers = [];
     private int _disposed;
 
+    /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
+    /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
     public OutputPipeline(
         OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _output = output;
         _metrics = metrics;
@@ -39,7 +47,11 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
-        _queue = new MemoryRecordQueue(settings.QueueCapacity, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason));
+        _queue = settings.Spool is null
+            ? new MemoryRecordQueue(settings.QueueCapacity, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason))
+            : SpoolingRecordQueue.Open(
+                settings.Spool, settings.QueueCapacity, settings.OverflowPolicy, settings.BlockTimeout,
+                (_, count, reason) => CountDropped(count, reason), metrics, tags, logger);
     }
 
     public string Name => _settings.Name;
@@ -49,6 +61,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     /// <summary>Records waiting in the queue.</summary>
     public int QueueLength => _queue.Count;
+
+    /// <summary>Size of the spool's files on disk; null without a spool.</summary>
+    public long? SpoolBytes => (_queue as SpoolingRecordQueue)?.SpoolBytes;
 
     /// <summary>Starts the workers.</summary>
     public void Start()
@@ -67,18 +82,18 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     /// <summary>
     /// Delivers what is queued, giving up at <paramref name="deadline"/>: what is left then
-    /// (queued, in a batch, or waiting for a retry) is counted as dropped for shutdown.
+    /// (queued, in a batch, or waiting for a retry) is written to the spool if there is one,
+    /// and otherwise counted as dropped for shutdown.
     /// </summary>
     public async Task StopAsync(TimeSpan deadline)
     {
         _queue.Complete();
         _deadline.CancelAfter(deadline);
         await Task.WhenAll(_workers).ConfigureAwait(false);
-        int left = 0;
-        while (_queue.TryDequeue(out _))
-            left++;
-        if (left > 0)
-            CountDropped(left, DropReasons.Shutdown);
+        int lost = _queue.KeepRemaining(_undelivered.ToArray());
+        _undelivered.Clear();
+        if (lost > 0)
+            CountDropped(lost, DropReasons.Shutdown);
     }
 
     public async ValueTask DisposeAsync()
@@ -95,6 +110,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         {
             LogDisposeFailed(e, Name);
         }
+        (_queue as IDisposable)?.Dispose();
         _deadline.Dispose();
     }
 
@@ -115,8 +131,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // The shutdown deadline passed while a batch was being collected.
-            if (batch.Count > 0)
-                CountDropped(batch.Count, DropReasons.Shutdown);
+            HoldUndelivered(batch);
         }
     }
 
@@ -150,7 +165,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         {
             if (stop.IsCancellationRequested)
             {
-                CountDropped(pending.Count, DropReasons.Shutdown);
+                HoldUndelivered(pending);
                 return;
             }
 
@@ -162,7 +177,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                CountDropped(pending.Count, DropReasons.Shutdown);
+                HoldUndelivered(pending);
                 return;
             }
 #pragma warning disable CA1031 // The contract: an exception means the whole batch failed transiently.
@@ -187,7 +202,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                CountDropped(pending.Count, DropReasons.Shutdown);
+                HoldUndelivered(pending);
                 return;
             }
         }
@@ -211,6 +226,12 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             CountDropped(result.Rejected, DropReasons.Rejected);
         // Copy: the output may reuse the list it returned.
         return result.Retry.Count == 0 ? [] : result.Retry.ToArray();
+    }
+
+    private void HoldUndelivered(IReadOnlyList<ProcessRecord> records)
+    {
+        foreach (var record in records)
+            _undelivered.Enqueue(record);
     }
 
     private void CountDropped(int count, string reason) =>

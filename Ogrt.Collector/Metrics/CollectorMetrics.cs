@@ -30,6 +30,9 @@ public sealed class CollectorMetrics
         OutputDeadLettered = Meter.CreateCounter<long>("ogrt.collector.output.dead_lettered", "{record}", "Records the destination refused and the output kept in its dead-letter store.");
         OutputRetried = Meter.CreateCounter<long>("ogrt.collector.output.retried", "{record}", "Records scheduled for another write attempt.");
         OutputWriteFailures = Meter.CreateCounter<long>("ogrt.collector.output.write_failures", "{batch}", "Batch writes that threw.");
+        OutputSpooled = Meter.CreateCounter<long>("ogrt.collector.output.spooled", "{record}", "Records written to an output's disk spool (memory queue full, or kept at shutdown).");
+        OutputReplayed = Meter.CreateCounter<long>("ogrt.collector.output.spool.replayed", "{record}", "Records read back from an output's disk spool into its memory queue.");
+        OutputSpoolCorruptBytes = Meter.CreateCounter<long>("ogrt.collector.output.spool.corrupt", "By", "Bytes of damaged or incomplete spool data cut off when the spool was opened.");
         OutputBatchDuration = Meter.CreateHistogram<double>("ogrt.collector.output.batch.duration", "s", "Time of one write of a batch to an output.");
     }
 
@@ -41,6 +44,9 @@ public sealed class CollectorMetrics
     public Counter<long> OutputDeadLettered { get; }
     public Counter<long> OutputRetried { get; }
     public Counter<long> OutputWriteFailures { get; }
+    public Counter<long> OutputSpooled { get; }
+    public Counter<long> OutputReplayed { get; }
+    public Counter<long> OutputSpoolCorruptBytes { get; }
     public Histogram<double> OutputBatchDuration { get; }
 
     public void DatagramReceived() => _datagramsReceived.Add(1);
