@@ -60,12 +60,12 @@ public sealed class DoctorTests
         using (var stopped = new CollectorProcess(InstalledTree.Prefix))
             metrics = stopped.MetricsUrl;
 
-        var result = WithModuleLoaded($"export OGRT_COLLECTOR={InstalledTree.Listener.Address}\n{Ogrt} doctor --metrics {metrics}");
+        var result = WithModuleLoaded($"export OGRT_COLLECTOR={InstalledTree.Listener.CollectorAddress}\n{Ogrt} doctor --metrics {metrics}");
 
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.Zero, result.ToString());
-            Assert.That(result.Output, Does.Contain($"warn  collector: test record sent to {InstalledTree.Listener.Address}, delivery unconfirmed: no metrics at {metrics}"));
+            Assert.That(result.Output, Does.Contain($"warn  collector: test record sent to {InstalledTree.Listener.CollectorAddress}, delivery unconfirmed: no metrics at {metrics}"));
             Assert.That(result.Output, Does.Contain("ogrt doctor: no problems found"));
         });
     }
@@ -73,7 +73,7 @@ public sealed class DoctorTests
     [Test]
     public void ShellWithoutTheModule_EachMissingPieceIsReportedWithTheModuleAsFix()
     {
-        var result = BashScript.Run($"{Ogrt} doctor --collector {InstalledTree.Listener.Address}");
+        var result = BashScript.Run($"{Ogrt} doctor --collector {InstalledTree.Listener.CollectorAddress}");
 
         Assert.Multiple(() =>
         {
@@ -90,7 +90,7 @@ public sealed class DoctorTests
     public void FilterRules_MalformedRuleIsReported_AndExecutablesAreEvaluated()
     {
         var result = WithModuleLoaded(
-            $"export OGRT_FILTER='-/usr/bin/*:oops:+/opt/*'\n{Ogrt} doctor --collector {InstalledTree.Listener.Address} --executable /usr/bin/env --executable /opt/app/bin/solver");
+            $"export OGRT_FILTER='-/usr/bin/*:oops:+/opt/*'\n{Ogrt} doctor --collector {InstalledTree.Listener.CollectorAddress} --executable /usr/bin/env --executable /opt/app/bin/solver");
 
         Assert.Multiple(() =>
         {
@@ -107,7 +107,7 @@ public sealed class DoctorTests
         string lib = InstalledTree.NewDirectory("lib");
         File.Copy(Path.Combine(InstalledTree.Prefix, "lib/libogrt.so"), Path.Combine(lib, "libogrt.so"));
 
-        var result = BashScript.Run($"LD_PRELOAD={lib}/libogrt.so OGRT_ACTIVE=1 {Ogrt} doctor --collector {InstalledTree.Listener.Address}");
+        var result = BashScript.Run($"LD_PRELOAD={lib}/libogrt.so OGRT_ACTIVE=1 {Ogrt} doctor --collector {InstalledTree.Listener.CollectorAddress}");
 
         Assert.That(result.Output, Does.Contain($"FAIL  LD_PRELOAD: the capture library {lib}/ogrt-capture.so cannot be read"), result.ToString());
     }

@@ -1,3 +1,5 @@
+using Ogrt.Agent.Tests.Infrastructure;
+
 namespace Ogrt.Deployment.Tests;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace Ogrt.Deployment.Tests;
 public sealed class InstalledTree
 {
     private static string? scratch;
-    private static RecordListener? listener;
+    private static ProcessInfoListener? listener;
     private static string? builtTree;
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
@@ -24,7 +26,7 @@ public sealed class InstalledTree
 
     public static string Modulefiles => Path.Combine(Prefix, "share/ogrt/modulefiles");
 
-    public static RecordListener Listener => listener ?? throw new InvalidOperationException("not set up");
+    public static ProcessInfoListener Listener => listener ?? throw new InvalidOperationException("not set up");
 
     private static string Scratch => scratch ?? throw new InvalidOperationException("not set up");
 
@@ -33,8 +35,8 @@ public sealed class InstalledTree
     {
         scratch = Directory.CreateTempSubdirectory("ogrt-deployment-").FullName;
         builtTree = Environment.GetEnvironmentVariable("OGRT_INSTALL_DIR") is { Length: > 0 } prebuilt ? prebuilt : Build();
-        listener = new RecordListener();
-        var result = RunInstall("--from", BuiltTree, "--prefix", Prefix, "--no-systemd", "--collector", Listener.Address);
+        listener = new ProcessInfoListener();
+        var result = RunInstall("--from", BuiltTree, "--prefix", Prefix, "--no-systemd", "--collector", Listener.CollectorAddress);
         Assert.That(result.ExitCode, Is.Zero, $"install.sh failed: {result}");
     }
 

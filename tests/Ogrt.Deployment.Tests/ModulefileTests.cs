@@ -20,7 +20,7 @@ public sealed class ModulefileTests(string moduleSystemName)
     public void FindModuleSystem() => modules = ModuleSystem.Find(moduleSystemName);
 
     [Test]
-    public void LoadedModule_ProcessIsReportedWithTheModuleList()
+    public async Task LoadedModule_ProcessIsReportedWithTheModuleList()
     {
         // A program outside the system directories the site filter skips, with a unique name.
         string probe = Path.Combine(InstalledTree.NewDirectory("probe"), $"ogrt-probe-{Guid.NewGuid():N}");
@@ -29,10 +29,10 @@ public sealed class ModulefileTests(string moduleSystemName)
         var result = RunWithModules($"module load ogrt || exit 10\n{BashScript.Quote(probe)}");
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        var record = InstalledTree.Listener.WaitFor(info => info.Binpath == probe, RecordTimeout);
-        Assert.That(record, Is.Not.Null,
-            $"no record for {probe} reached {InstalledTree.Listener.Address}; undecodable datagrams: {InstalledTree.Listener.Undecodable.Count}\n{result}");
-        Assert.That(record!.LoadedModules.Select(module => module.Name), Does.Contain("ogrt"));
+        var received = await InstalledTree.Listener.WaitUntilAsync(
+            all => all.Any(info => info.Binpath == probe), $"the record of {probe} (run: {result})", RecordTimeout);
+        var record = received.First(info => info.Binpath == probe);
+        Assert.That(record.LoadedModules.Select(module => module.Name), Does.Contain("ogrt"));
     }
 
     [TestCase(null, null)]
