@@ -1,32 +1,30 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Ogrt.Outputs.Abstractions;
+using Ogrt.Outputs.Shared;
 
 namespace Ogrt.Outputs.File;
 
 /// <summary>
 /// A reusable buffer that collects one batch as JSON Lines before it is appended to the file
-/// in one write. Its memory comes from <see cref="ArrayPool{T}"/> and it keeps one
+/// in one write. Its memory is a pooled <see cref="ByteBuffer"/> and it keeps one
 /// <see cref="Utf8JsonWriter"/> for its whole life, so a batch in steady state allocates nothing.
 /// </summary>
-internal sealed class JsonLinesBuffer : IBufferWriter<byte>, IDisposable
+internal sealed class JsonLinesBuffer : IDisposable
 {
     private const int InitialCapacity = 64 * 1024;
 
+    private readonly ByteBuffer _buffer = new(InitialCapacity);
     private readonly Utf8JsonWriter _writer;
-    private byte[] _buffer;
-    private int _length;
 
     public JsonLinesBuffer()
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(InitialCapacity);
-        _writer = new Utf8JsonWriter(this, ProcessRecordJson.WriterOptions);
+        _writer = new Utf8JsonWriter(_buffer, ProcessRecordJson.WriterOptions);
     }
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
 
-    public int Capacity => _buffer.Length;
+    public int Capacity => _buffer.Capacity;
 
     /// <summary>
     /// Appends the record as one line. A record that cannot be serialized leaves the buffer as it
@@ -34,19 +32,18 @@ internal sealed class JsonLinesBuffer : IBufferWriter<byte>, IDisposable
     /// </summary>
     public bool TryAppend(ProcessRecord record, [NotNullWhen(false)] out Exception? error)
     {
-        var lineStart = _length;
+        var lineStart = _buffer.Length;
         try
         {
             ProcessRecordJson.Write(_writer, record);
             _writer.Flush();
-            GetSpan(1)[0] = (byte)'\n';
-            Advance(1);
+            _buffer.Write("\n"u8);
             error = null;
             return true;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            _length = lineStart;
+            _buffer.Truncate(lineStart);
             error = exception;
             return false;
         }
@@ -58,47 +55,11 @@ internal sealed class JsonLinesBuffer : IBufferWriter<byte>, IDisposable
         }
     }
 
-    public void Clear() => _length = 0;
-
-    public void Advance(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (count > _buffer.Length - _length)
-            throw new InvalidOperationException("Advanced past the end of the buffer.");
-        _length += count;
-    }
-
-    public Memory<byte> GetMemory(int sizeHint = 0)
-    {
-        EnsureFree(sizeHint);
-        return _buffer.AsMemory(_length);
-    }
-
-    public Span<byte> GetSpan(int sizeHint = 0)
-    {
-        EnsureFree(sizeHint);
-        return _buffer.AsSpan(_length);
-    }
+    public void Clear() => _buffer.Clear();
 
     public void Dispose()
     {
         _writer.Dispose();
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
-        _length = 0;
-    }
-
-    private void EnsureFree(int sizeHint)
-    {
-        var needed = Math.Max(sizeHint, 1);
-        if (_buffer.Length - _length >= needed)
-            return;
-        var newSize = (int)Math.Min(Array.MaxLength, Math.Max((long)_buffer.Length * 2, (long)_length + needed));
-        if (newSize - _length < needed)
-            throw new OutOfMemoryException("A batch does not fit in one buffer.");
-        var larger = ArrayPool<byte>.Shared.Rent(newSize);
-        _buffer.AsSpan(0, _length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
+        _buffer.Dispose();
     }
 }

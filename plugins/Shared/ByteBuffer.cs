@@ -18,6 +18,9 @@ internal sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
 
     public int Length { get; private set; }
 
+    /// <summary>The size of the array behind the buffer, which grows with the content.</summary>
+    public int Capacity => _array.Length;
+
     public ReadOnlyMemory<byte> WrittenMemory => _array.AsMemory(0, Length);
 
     public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, Length);
@@ -67,12 +70,20 @@ internal sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
             ArrayPool<byte>.Shared.Return(array);
     }
 
+    /// <summary>
+    /// Makes room for at least <paramref name="sizeHint"/> (at least one) more bytes, growing by
+    /// doubling; content that could not fit in one array throws <see cref="OutOfMemoryException"/>.
+    /// </summary>
     private void Reserve(int sizeHint)
     {
-        int needed = Length + Math.Max(sizeHint, 256);
-        if (needed <= _array.Length)
+        int required = Math.Max(sizeHint, 1);
+        if (_array.Length - Length >= required)
             return;
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
+        long wanted = Math.Max((long)_array.Length * 2, (long)Length + Math.Max(sizeHint, 256));
+        int newSize = (int)Math.Min(Array.MaxLength, wanted);
+        if (newSize - Length < required)
+            throw new OutOfMemoryException("The content does not fit in one buffer.");
+        var larger = ArrayPool<byte>.Shared.Rent(newSize);
         _array.AsSpan(0, Length).CopyTo(larger);
         if (_array.Length > 0)
             ArrayPool<byte>.Shared.Return(_array);
