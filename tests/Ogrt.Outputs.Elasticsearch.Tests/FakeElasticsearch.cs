@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -54,7 +53,7 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     private async Task HandleAsync(HttpContext http)
     {
         int number = Interlocked.Increment(ref _requests);
-        var body = await ReadBodyAsync(http.Request);
+        var body = await LoopbackHttpServer.ReadBodyAsync(http.Request);
         Requests.Enqueue(new ReceivedRequest(http.Request.Method, http.Request.Path + http.Request.QueryString,
             http.Request.Headers.Authorization.ToString(), http.Request.Headers.ContentEncoding.ToString(),
             http.Request.ContentType, body));
@@ -108,21 +107,6 @@ public sealed class FakeElasticsearch : IAsyncDisposable
             }
         }
         return $$"""{"took":3,"errors":{{(errors ? "true" : "false")}},"items":[{{string.Join(',', results)}}]}""";
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
-    {
-        using var raw = new MemoryStream();
-        if (request.Headers.ContentEncoding == "gzip")
-        {
-            await using var gzip = new GZipStream(request.Body, CompressionMode.Decompress);
-            await gzip.CopyToAsync(raw);
-        }
-        else
-        {
-            await request.Body.CopyToAsync(raw);
-        }
-        return raw.ToArray();
     }
 
     public sealed record ReceivedRequest(string Method, string PathAndQuery, string Authorization, string ContentEncoding, string? ContentType, byte[] Body)

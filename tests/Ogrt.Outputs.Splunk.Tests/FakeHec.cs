@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -69,7 +68,7 @@ public sealed class FakeHec : IAsyncDisposable
             await ReplyAsync(http, 403, """{"text":"Invalid token","code":4}""");
             return;
         }
-        byte[] body = await ReadBodyAsync(request);
+        byte[] body = await LoopbackHttpServer.ReadBodyAsync(request);
         if (request.Path == "/services/collector/ack")
         {
             await AckAsync(http, body, channel);
@@ -136,20 +135,5 @@ public sealed class FakeHec : IAsyncDisposable
     {
         http.Response.StatusCode = status;
         await http.Response.WriteAsync(body);
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
-    {
-        using var raw = new MemoryStream();
-        if (request.Headers.ContentEncoding == "gzip")
-        {
-            await using var gzip = new GZipStream(request.Body, CompressionMode.Decompress);
-            await gzip.CopyToAsync(raw);
-        }
-        else
-        {
-            await request.Body.CopyToAsync(raw);
-        }
-        return raw.ToArray();
     }
 }

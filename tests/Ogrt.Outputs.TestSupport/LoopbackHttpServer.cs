@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
@@ -45,6 +46,22 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
             .Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var url = new UriBuilder(address) { Host = certificate is null ? "127.0.0.1" : "localhost" }.Uri;
         return new LoopbackHttpServer(app, url);
+    }
+
+    /// <summary>A request's body as the client meant it: gunzipped when sent with Content-Encoding: gzip.</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        using var raw = new MemoryStream();
+        if (request.Headers.ContentEncoding == "gzip")
+        {
+            await using var gzip = new GZipStream(request.Body, CompressionMode.Decompress);
+            await gzip.CopyToAsync(raw);
+        }
+        else
+        {
+            await request.Body.CopyToAsync(raw);
+        }
+        return raw.ToArray();
     }
 
     public async ValueTask DisposeAsync()
