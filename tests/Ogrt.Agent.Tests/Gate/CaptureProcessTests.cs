@@ -14,108 +14,69 @@ public class CaptureProcessTests
     [Test]
     public async Task CommandSubstitutionReturnsWhileCaptureStillRuns()
     {
-        string agent = await BlockingAgentAsync();
+        using var capture = await BlockedCapture.CreateAsync();
         string program = await GatePrograms.CompileAsync("exit_status");
-        string pidFile = Path.Combine(TestScratch.CreateDirectory("pid"), "capture.pid");
-        var environment = new Dictionary<string, string?>
-        {
-            ["LD_PRELOAD"] = Path.Combine(agent, "libogrt.so"),
-            ["OGRT_FILTER"] = $"+{program}:-*",
-            ["OGRT_TEST_CAPTURE_PID_FILE"] = pidFile,
-        };
-        int capturePid = 0;
-        try
-        {
-            // bash waits for end-of-file on the substitution's pipe: it only gets there if the
-            // capture process let go of the program's stdout.
-            ProcessResult result = await AgentProcess.RunAsync(
-                "bash", ["-c", $"x=$({program} 5); echo \"[$x] $?\""], collector: null, environment);
-            capturePid = await ReadPidAsync(pidFile);
+        capture.Environment["OGRT_FILTER"] = $"+{program}:-*";
 
-            Assert.Multiple(() =>
-            {
-                Assert.That(result.Stdout, Is.EqualTo("[to stdout] 5\n"), result.ToString());
-                Assert.That(IsAlive(capturePid), Is.True, "the capture process still runs after bash returned");
-            });
-        }
-        finally
+        // bash waits for end-of-file on the substitution's pipe: it only gets there if the
+        // capture process let go of the program's stdout.
+        ProcessResult result = await AgentProcess.RunAsync(
+            "bash", ["-c", $"x=$({program} 5); echo \"[$x] $?\""], collector: null, capture.Environment);
+        int capturePid = await capture.WaitForPidAsync();
+
+        Assert.Multiple(() =>
         {
-            Kill(capturePid);
-        }
+            Assert.That(result.Stdout, Is.EqualTo("[to stdout] 5\n"), result.ToString());
+            Assert.That(IsAlive(capturePid), Is.True, "the capture process still runs after bash returned");
+        });
     }
 
     [Test]
     public async Task CaptureProcessIsDetached()
     {
-        string agent = await BlockingAgentAsync();
+        using var capture = await BlockedCapture.CreateAsync();
         string program = await GatePrograms.CompileAsync("exit_status");
-        string pidFile = Path.Combine(TestScratch.CreateDirectory("pid"), "capture.pid");
-        var environment = new Dictionary<string, string?>
-        {
-            ["LD_PRELOAD"] = Path.Combine(agent, "libogrt.so"),
-            ["OGRT_TEST_CAPTURE_PID_FILE"] = pidFile,
-        };
-        int capturePid = 0;
-        try
-        {
-            ProcessResult result = await AgentProcess.RunAsync(program, [], collector: null, environment);
-            capturePid = await ReadPidAsync(pidFile);
-            string[] stat = StatFieldsOf(capturePid);
-            var descriptors = new DirectoryInfo($"/proc/{capturePid}/fd").GetFileSystemInfos()
-                .ToDictionary(fd => fd.Name, fd => fd.LinkTarget);
 
-            Assert.Multiple(() =>
-            {
-                Assert.That(result.ExitCode, Is.Zero);
-                Assert.That(stat[1], Is.Not.EqualTo(Text(result.Pid)), "parent is not the tracked process");
-                Assert.That(stat[3], Is.EqualTo(Text(capturePid)), "session leader (setsid)");
-                Assert.That(descriptors, Is.EqualTo(new Dictionary<string, string?>
-                {
-                    ["0"] = "/dev/null",
-                    ["1"] = "/dev/null",
-                    ["2"] = "/dev/null",
-                }));
-            });
-        }
-        finally
+        ProcessResult result = await AgentProcess.RunAsync(program, [], collector: null, capture.Environment);
+        int capturePid = await capture.WaitForPidAsync();
+        string[] stat = StatFieldsOf(capturePid);
+        var descriptors = new DirectoryInfo($"/proc/{capturePid}/fd").GetFileSystemInfos()
+            .ToDictionary(fd => fd.Name, fd => fd.LinkTarget);
+
+        Assert.Multiple(() =>
         {
-            Kill(capturePid);
-        }
+            Assert.That(result.ExitCode, Is.Zero);
+            Assert.That(stat[1], Is.Not.EqualTo(Text(result.Pid)), "parent is not the tracked process");
+            Assert.That(stat[3], Is.EqualTo(Text(capturePid)), "session leader (setsid)");
+            Assert.That(descriptors, Is.EqualTo(new Dictionary<string, string?>
+            {
+                ["0"] = "/dev/null",
+                ["1"] = "/dev/null",
+                ["2"] = "/dev/null",
+            }));
+        });
     }
 
     [Test]
     public async Task DebugInfoKeepsStderrOfTheCaptureProcess()
     {
-        string agent = await BlockingAgentAsync();
+        using var capture = await BlockedCapture.CreateAsync();
         string program = await GatePrograms.CompileAsync("exit_status");
-        string pidFile = Path.Combine(TestScratch.CreateDirectory("pid"), "capture.pid");
-        var environment = new Dictionary<string, string?>
-        {
-            ["LD_PRELOAD"] = Path.Combine(agent, "libogrt.so"),
-            ["OGRT_TEST_CAPTURE_PID_FILE"] = pidFile,
-            ["OGRT_FILTER"] = $"+{program}:-*",
-            ["OGRT_DEBUG_INFO"] = "1",
-        };
-        int capturePid = 0;
-        try
-        {
-            // Redirect the program's stderr to a file so the test does not wait for the capture.
-            string stderrFile = Path.Combine(Path.GetDirectoryName(pidFile)!, "stderr.txt");
-            ProcessResult result = await AgentProcess.RunAsync(
-                "bash", ["-c", $"exec {program} 2>{stderrFile}"], collector: null, environment);
-            capturePid = await ReadPidAsync(pidFile);
+        capture.Environment["OGRT_FILTER"] = $"+{program}:-*";
+        capture.Environment["OGRT_DEBUG_INFO"] = "1";
 
-            Assert.Multiple(() =>
-            {
-                Assert.That(File.ReadAllText(stderrFile), Does.Contain($"ogrt: tracking {program}"));
-                Assert.That(new FileInfo($"/proc/{capturePid}/fd/2").LinkTarget, Is.EqualTo(stderrFile));
-                Assert.That(result.ExitCode, Is.Zero);
-            });
-        }
-        finally
+        // Redirect the program's stderr to a file so the test does not wait for the capture.
+        string stderrFile = Path.Combine(TestScratch.CreateDirectory("stderr"), "stderr.txt");
+        ProcessResult result = await AgentProcess.RunAsync(
+            "bash", ["-c", $"exec {program} 2>{stderrFile}"], collector: null, capture.Environment);
+        int capturePid = await capture.WaitForPidAsync();
+
+        Assert.Multiple(() =>
         {
-            Kill(capturePid);
-        }
+            Assert.That(File.ReadAllText(stderrFile), Does.Contain($"ogrt: tracking {program}"));
+            Assert.That(new FileInfo($"/proc/{capturePid}/fd/2").LinkTarget, Is.EqualTo(stderrFile));
+            Assert.That(result.ExitCode, Is.Zero);
+        });
     }
 
     [Test]
@@ -143,25 +104,63 @@ public class CaptureProcessTests
         });
     }
 
-    /// <summary>libogrt.so next to blocking_capture compiled as ogrt-capture.so.</summary>
-    private static async Task<string> BlockingAgentAsync()
+    /// <summary>
+    /// libogrt.so next to blocking_capture compiled as ogrt-capture.so: the capture process writes
+    /// its pid to a file and never returns. Disposing kills it.
+    /// </summary>
+    private sealed class BlockedCapture : IDisposable
     {
-        string directory = TestScratch.CreateDirectory("blocking-agent");
-        File.Copy(await AgentBuild.GetGateLibraryAsync(), Path.Combine(directory, "libogrt.so"));
-        File.Copy(await GatePrograms.CompileCaptureLibraryAsync("blocking_capture"), Path.Combine(directory, "ogrt-capture.so"));
-        return directory;
-    }
+        private readonly string _pidFile;
+        private int _pid;
 
-    private static async Task<int> ReadPidAsync(string pidFile)
-    {
-        DateTime deadline = DateTime.UtcNow + ProcessInfoListener.DefaultTimeout;
-        while (true)
+        private BlockedCapture(string agent, string pidFile)
         {
-            if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out int pid) && pid > 0)
-                return pid;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"the capture process never wrote {pidFile}");
-            await Task.Delay(20);
+            _pidFile = pidFile;
+            Environment = new Dictionary<string, string?>
+            {
+                ["LD_PRELOAD"] = Path.Combine(agent, "libogrt.so"),
+                ["OGRT_TEST_CAPTURE_PID_FILE"] = pidFile,
+            };
+        }
+
+        /// <summary>The environment that runs a program under this agent; tests add settings.</summary>
+        public Dictionary<string, string?> Environment { get; }
+
+        public static async Task<BlockedCapture> CreateAsync()
+        {
+            string agent = TestScratch.CreateDirectory("blocking-agent");
+            File.Copy(await AgentBuild.GetGateLibraryAsync(), Path.Combine(agent, "libogrt.so"));
+            File.Copy(await GatePrograms.CompileCaptureLibraryAsync("blocking_capture"), Path.Combine(agent, "ogrt-capture.so"));
+            return new BlockedCapture(agent, Path.Combine(TestScratch.CreateDirectory("pid"), "capture.pid"));
+        }
+
+        /// <summary>Waits until the capture process has written its pid.</summary>
+        public async Task<int> WaitForPidAsync()
+        {
+            DateTime deadline = DateTime.UtcNow + ProcessInfoListener.DefaultTimeout;
+            while (true)
+            {
+                if (File.Exists(_pidFile) && int.TryParse(await File.ReadAllTextAsync(_pidFile), out int pid) && pid > 0)
+                    return _pid = pid;
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"the capture process never wrote {_pidFile}");
+                await Task.Delay(20);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_pid <= 0)
+                return;
+            try
+            {
+                using var process = Process.GetProcessById(_pid);
+                process.Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
         }
     }
 
@@ -176,19 +175,4 @@ public class CaptureProcessTests
 
     private static bool IsAlive(int pid) =>
         File.Exists($"/proc/{pid}/stat") && StatFieldsOf(pid)[0] is not ("Z" or "X");
-
-    private static void Kill(int pid)
-    {
-        if (pid <= 0)
-            return;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            process.Kill();
-        }
-        catch (ArgumentException)
-        {
-            // Already gone.
-        }
-    }
 }
