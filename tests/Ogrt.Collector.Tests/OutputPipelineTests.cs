@@ -58,11 +58,7 @@ public class OutputPipelineTests
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = new PipelineHarness(s => s with { QueueCapacity = 5, BatchSize = 1, OverflowPolicy = policy });
-        harness.Output.Write = async (_, _, _) =>
-        {
-            await gate.Task;
-            return WriteResult.Delivered;
-        };
+        harness.Output.HoldWritesUntil(gate.Task);
         harness.Pipeline.Start();
 
         await harness.EnqueueAsync([0]);
@@ -89,11 +85,7 @@ public class OutputPipelineTests
         {
             QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromMilliseconds(100),
         });
-        harness.Output.Write = async (_, _, _) =>
-        {
-            await gate.Task;
-            return WriteResult.Delivered;
-        };
+        harness.Output.HoldWritesUntil(gate.Task);
         harness.Pipeline.Start();
         await harness.EnqueueAsync([0]);
         await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the worker holds record 0");
@@ -114,11 +106,7 @@ public class OutputPipelineTests
         {
             QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromMinutes(5),
         });
-        harness.Output.Write = async (_, _, _) =>
-        {
-            await gate.Task;
-            return WriteResult.Delivered;
-        };
+        harness.Output.HoldWritesUntil(gate.Task);
         harness.Pipeline.Start();
         await harness.EnqueueAsync([0]);
         await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the worker holds record 0");

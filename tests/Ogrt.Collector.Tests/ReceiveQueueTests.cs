@@ -31,11 +31,7 @@ public class ReceiveQueueTests
     public async Task When_decoding_is_held_up_a_full_receive_queue_drops_and_counts_datagrams()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var outputs = new TestOutputFactory((_, output) => output.Write = async (_, _, _) =>
-        {
-            await gate.Task;
-            return WriteResult.Delivered;
-        });
+        var outputs = new TestOutputFactory((_, output) => output.HoldWritesUntil(gate.Task));
         await using var collector = await InProcessCollector.StartAsync(
         [
             "Collector:ReceiveQueueCapacity=16",

@@ -49,11 +49,7 @@ public class SpoolingRecordQueueTests
         const long maxBytes = SpoolSettings.MinMaxBytes;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = Spooled(directory, s => s with { QueueCapacity = 10, BatchSize = 1, OverflowPolicy = policy }, maxBytes);
-        harness.Output.Write = async (_, _, _) =>
-        {
-            await gate.Task;
-            return WriteResult.Delivered;
-        };
+        harness.Output.HoldWritesUntil(gate.Task);
         harness.Pipeline.Start();
         await harness.EnqueueAsync([0]);
         await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the worker holds record 0");

@@ -18,6 +18,13 @@ internal sealed class RecordingOutput : IOutput
     /// </summary>
     public Func<IReadOnlyList<ProcessRecord>, int, CancellationToken, Task<WriteResult>>? Write { get; set; }
 
+    /// <summary>Every write waits for <paramref name="release"/>, then delivers its batch.</summary>
+    public void HoldWritesUntil(Task release) => Write = async (_, _, _) =>
+    {
+        await release;
+        return WriteResult.Delivered;
+    };
+
     public IReadOnlyCollection<ProcessRecord> Delivered => _delivered;
     public int WriteCalls => Volatile.Read(ref _writeCalls);
     public bool Started { get; private set; }
