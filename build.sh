@@ -77,12 +77,9 @@ build() {
     for linker in ld ld.bfd ld.gold; do
         ln -sfn ../../bin/ogrt "$prefix/libexec/ogrt/$linker"
     done
-    # Self-contained: the collector host needs no .NET installation either.
+    # Self-contained: the collector host needs no .NET installation either. The publish also
+    # lays out every plugins/<Name> project in collector/plugins/<Name>/.
     "${publish[@]}" "$ROOT/Ogrt.Collector/Ogrt.Collector.csproj" -r linux-x64 --self-contained -o "$prefix/collector"
-    local project
-    for project in "$ROOT"/plugins/*/*.csproj; do
-        "${publish[@]}" "$project" -o "$prefix/collector/plugins/$(basename "$project" .csproj)"
-    done
     # Debug symbols stay out of the tree that goes on every node.
     find "$prefix" \( -name '*.dbg' -o -name '*.pdb' \) -delete
 }
