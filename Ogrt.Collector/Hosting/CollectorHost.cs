@@ -56,7 +56,7 @@ public static class CollectorHost
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddConsole();
-        builder.Services.AddSystemd();
+        builder.Services.AddSystemdIntegration(Environment.GetEnvironmentVariable);
         builder.Services.Configure<HostOptions>(options =>
         {
             // The dispatcher enforces Collector:ShutdownTimeout itself; the margin covers
@@ -67,6 +67,7 @@ public static class CollectorHost
         configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
+        OpenFilesLimit.WarnIfLow(host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OpenFilesLimit)), OpenFilesLimit.Current());
         try
         {
             host.Services.GetRequiredService<UdpReceiver>().Bind();

@@ -37,7 +37,10 @@ internal sealed partial class CollectorProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static CollectorProcess Start(params string[] args)
+    public static CollectorProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts it with <paramref name="environment"/> added to a cleaned copy of the runner's.</summary>
+    public static CollectorProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
         var startInfo = new ProcessStartInfo(dotnet)
@@ -53,6 +56,8 @@ internal sealed partial class CollectorProcess : IDisposable
         // The collector must not pick up the test runner's settings (or a journal it runs under).
         foreach (string name in startInfo.Environment.Keys.Where(k => k.StartsWith("OGRT_", StringComparison.Ordinal) || k is "JOURNAL_STREAM" or "NOTIFY_SOCKET").ToList())
             startInfo.Environment.Remove(name);
+        foreach (var (name, value) in environment)
+            startInfo.Environment[name] = value;
 
         var process = new Process { StartInfo = startInfo };
         var collector = new CollectorProcess(process);
