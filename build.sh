@@ -21,8 +21,10 @@ log() { printf '==> %s\n' "$*" >&2; }
 # Debian packages: the agent's gate and test programs need gcc; the watermark tests need the
 # C++/Fortran toolchains; Splunk TCP tests need socat; deployment tests need both module
 # systems (Lmod's Lua dependencies here, Lmod itself unpacked by unpack_lmod).
+# The real-systemd tests boot a debootstrapped Debian root with systemd-nspawn.
 REQUIRED_PACKAGES=(gcc g++ gfortran binutils libc6-dev socat environment-modules tcl
-    lua5.3 lua-posix lua-filesystem lua-json lua-term systemd procps util-linux python3)
+    lua5.3 lua-posix lua-filesystem lua-json lua-term systemd procps util-linux python3
+    debootstrap systemd-container)
 
 deps() {
     install_packages
