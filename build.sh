@@ -62,8 +62,9 @@ unpack_lmod() {
     rm -rf "$download"
 }
 
-# Lays out the install tree under PREFIX: lib/ (agent), bin/ + libexec/ogrt/ (CLI, linker
-# wrapper), collector/ (service, plugins/, appsettings.json), share/ogrt/ (unit, modulefiles).
+# Lays out the install tree under PREFIX: lib/ (agent), sbin/ (node capture service),
+# bin/ + libexec/ogrt/ (CLI, linker wrapper), collector/ (service, plugins/, appsettings.json),
+# share/ogrt/ (units, modulefiles).
 build() {
     local prefix="${1:-$ARTIFACTS/ogrt}"
     local publish=(dotnet publish -c "$CONFIGURATION" --nologo -v quiet)
@@ -72,6 +73,8 @@ build() {
 
     "${publish[@]}" "$ROOT/Ogrt.Agent.Native/Ogrt.Agent.Native.csproj" -o "$prefix/lib"
     "${publish[@]}" "$ROOT/Ogrt.Cli/Ogrt.Cli.csproj" -o "$prefix/bin"
+    # The node capture service, socket-activated by share/ogrt/systemd/ogrt-agent.socket.
+    "${publish[@]}" "$ROOT/Ogrt.Agent.Service/Ogrt.Agent.Service.csproj" -o "$prefix/sbin"
     # The linker wrapper is the ogrt binary itself, dispatched on its name; ld.bfd and ld.gold
     # catch `gcc -fuse-ld=bfd|gold` links too.
     mkdir -p "$prefix/libexec/ogrt"

@@ -4,3 +4,4 @@ using System.Runtime.CompilerServices;
 // generated: smaller image, less work at first call.
 [assembly: DisableRuntimeMarshalling]
 [assembly: InternalsVisibleTo("Ogrt.Agent.Tests")]
+[assembly: InternalsVisibleTo("ogrt-agent-service")]

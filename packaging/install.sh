@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Installs OGRT.NET under a prefix and, where systemd runs, sets up the collector service.
+# Installs OGRT.NET under a prefix and, where systemd runs, sets up the node capture service
+# (ogrt-agent.socket) and the collector service.
 #
-#   packaging/install.sh [--prefix DIR] [--from TREE] [--collector HOST:PORT] [--no-systemd] [--dry-run]
+#   packaging/install.sh [--prefix DIR] [--from TREE] [--collector HOST:PORT] [--no-collector]
+#                        [--no-systemd] [--dry-run]
 #
 #   --prefix DIR           install prefix (default /opt/ogrt); must not contain blanks or ':'
 #                          because it ends up in LD_PRELOAD and PATH
 #   --from TREE            install a tree already built by `build.sh build TREE` instead of
 #                          building one now (TREE may be the prefix itself)
 #   --collector HOST:PORT  write OGRT_COLLECTOR into PREFIX/etc/site.conf
-#   --no-systemd           do not install, enable or start the collector's systemd unit
+#   --no-collector         a node that only tracks: enable the node capture service, not the
+#                          collector
+#   --no-systemd           do not install, enable or start any systemd unit (they are still laid
+#                          out in share/ogrt/systemd)
 #   --dry-run              print every step, change nothing
 #
-# Layout: lib/ (agent), bin/ (ogrt), libexec/ogrt/ (linker wrapper), collector/ (service,
-# appsettings.json, plugins/), etc/site.conf (site settings, kept across reinstalls),
+# Layout: lib/ (agent), sbin/ (node capture service), bin/ (ogrt), libexec/ogrt/ (linker
+# wrapper), collector/ (service, appsettings.json, plugins/), etc/site.conf (site settings, kept across reinstalls),
 # share/ogrt/{modulefiles,systemd,site.conf.default}, share/doc/ogrt/ (the guides).
 # Running it again upgrades in place and leaves site.conf and plugin folders that were added
 # to collector/plugins/ alone.
@@ -22,6 +27,7 @@ umask 022
 PACKAGING="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$PACKAGING")"
 UNIT_NAME=ogrt-collector.service
+AGENT_UNITS=(ogrt-agent.socket ogrt-agent.service)
 # The prefix the unit file is written for; rewritten to the real prefix at install.
 UNIT_PREFIX=/opt/ogrt
 
@@ -29,11 +35,12 @@ prefix=/opt/ogrt
 from=""
 collector=""
 systemd=1
+collector_unit=1
 dry_run=0
 
 log() { printf 'ogrt-install: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # Runs a command that changes the system, or only shows it under --dry-run.
 run() {
@@ -52,6 +59,7 @@ while (($#)); do
         --from) [[ $# -ge 2 ]] || die "--from needs a directory"; from="$2"; shift 2 ;;
         --collector) [[ $# -ge 2 ]] || die "--collector needs HOST:PORT"; collector="$2"; shift 2 ;;
         --no-systemd) systemd=0; shift ;;
+        --no-collector) collector_unit=0; shift ;;
         --dry-run) dry_run=1; shift ;;
         -h | --help) usage ;;
         *) log "unknown argument: $1"; usage ;;
@@ -89,7 +97,7 @@ install_tree() {
     fi
     log "installing $tree into $prefix"
     local part
-    for part in lib bin libexec collector; do
+    for part in lib sbin bin libexec collector; do
         install_part "$tree" "$part"
     done
 }
@@ -127,11 +135,14 @@ install_share() {
     # The operator's guides, next to what they describe on every node.
     run mkdir -p "$prefix/share/doc/ogrt"
     run cp --remove-destination "$ROOT"/docs/*.md "$prefix/share/doc/ogrt/"
-    if [[ -e "$PACKAGING/systemd/$UNIT_NAME" ]]; then
-        install_with_prefix "$PACKAGING/systemd/$UNIT_NAME" "$share/systemd/$UNIT_NAME"
-    else
-        log "warning: $PACKAGING/systemd/$UNIT_NAME does not exist; no unit installed"
-    fi
+    local unit
+    for unit in "$UNIT_NAME" "${AGENT_UNITS[@]}"; do
+        if [[ -e "$PACKAGING/systemd/$unit" ]]; then
+            install_with_prefix "$PACKAGING/systemd/$unit" "$share/systemd/$unit"
+        else
+            log "warning: $PACKAGING/systemd/$unit does not exist; not installed"
+        fi
+    done
     if [[ -e "$prefix/etc/site.conf" ]]; then
         log "keeping the site settings $prefix/etc/site.conf (shipped defaults: $share/site.conf.default)"
     else
@@ -178,15 +189,37 @@ ensure_service_user() {
     fi
 }
 
-install_systemd_unit() {
-    local unit="$prefix/share/ogrt/systemd/$UNIT_NAME"
+# Whether systemd units are to be installed here: asked for, and systemd is PID 1.
+systemd_wanted() {
     if ((!systemd)); then
-        log "--no-systemd: not installing the collector unit"
-        return
+        log "--no-systemd: not installing the systemd units (they are in $prefix/share/ogrt/systemd)"
+        return 1
     fi
     # The check sd_booted(3) makes: systemd is PID 1 exactly when this directory exists.
     if [[ ! -d /run/systemd/system ]]; then
-        log "systemd is not running here: start $prefix/collector/ogrt-collector yourself, or install $unit on the collector host"
+        log "systemd is not running here: start $prefix/collector/ogrt-collector yourself, or install the units of $prefix/share/ogrt/systemd where systemd runs"
+        return 1
+    fi
+}
+
+# Copies the node capture service's units, enables the socket (the service starts on the first
+# message) and restarts a running service so an upgrade takes effect.
+install_agent_units() {
+    local unit
+    for unit in "${AGENT_UNITS[@]}"; do
+        run cp --remove-destination "$prefix/share/ogrt/systemd/$unit" "/etc/systemd/system/$unit"
+    done
+    run systemctl daemon-reload
+    run systemctl enable --now ogrt-agent.socket || die "the node capture service socket did not start; see: journalctl -u ogrt-agent.socket"
+    if systemctl is-active --quiet ogrt-agent.service; then
+        run systemctl restart ogrt-agent.service || die "the node capture service did not restart; see: journalctl -u ogrt-agent.service"
+    fi
+}
+
+install_collector_unit() {
+    local unit="$prefix/share/ogrt/systemd/$UNIT_NAME"
+    if ((!collector_unit)); then
+        log "--no-collector: not installing the collector unit"
         return
     fi
     if ((!dry_run)) && [[ ! -e "$unit" ]]; then
@@ -221,7 +254,10 @@ else
     build_and_install_tree
 fi
 install_share
-install_systemd_unit
+if systemd_wanted; then
+    install_agent_units
+    install_collector_unit
+fi
 
 if ((dry_run)); then
     log "dry run complete: nothing was changed"

@@ -43,23 +43,13 @@ internal static unsafe class ProcessCapture
             Pid = request->Pid,
             ParentPid = request->ParentPid,
             TimeMicroseconds = request->TimeMicroseconds,
-            JobId = settings.FindJobId(environment),
             Username = settings.SendUsername ? ReadUsername(environment) : default,
             Hostname = settings.SendHostname ? ReadHostname(utsname) : default,
             Cwd = ReadWorkingDirectory(cwd),
-            AgentVersion = BuildDefaults.AgentVersion,
             Uid = Libc.getuid(),
             Gid = Libc.getgid(),
-            Arguments = settings.SendCmdline && request->Arguments is not null
-                ? NativeTextList.FromArray(request->Arguments, request->ArgumentCount)
-                : null,
-            LoadedModules = settings.SendModules
-                ? NativeTextList.FromSeparated(environment.GetValue("LOADEDMODULES"u8), (byte)':')
-                : null,
         };
-        var selected = new NativeTextList(16);
-        environment.Select(new EnvironmentCaptureFilter(settings.EnvironmentCapture), selected);
-        snapshot.Environment = selected;
+        SettingsFields.Fill(ref snapshot, settings, environment, request->Arguments, request->ArgumentCount);
         var objects = LoadedObjectList.Capture(request->ObjectCount, request->ExecutablePath);
         snapshot.SharedObjects = objects;
         snapshot.Signature = objects.ExecutableSignature;
@@ -74,31 +64,12 @@ internal static unsafe class ProcessCapture
     }
 
     /// <summary>USER, then LOGNAME, then the passwd entry of the real uid.</summary>
-    private static ReadOnlySpan<byte> ReadUsername(in EnvironmentBlock environment)
+    private static ReadOnlySpan<byte> ReadUsername(EnvironmentBlock environment)
     {
         var name = environment.GetValue("USER"u8);
         if (name.IsEmpty)
             name = environment.GetValue("LOGNAME"u8);
-        return name.IsEmpty ? ReadPasswdName(Libc.getuid()) : name;
-    }
-
-    private static byte[] ReadPasswdName(uint uid)
-    {
-        Passwd entry;
-        Passwd* result = null;
-        for (int size = 1024; size <= 1 << 20; size *= 4)
-        {
-            var buffer = new byte[size];
-            fixed (byte* scratch = buffer)
-            {
-                int error = Libc.getpwuid_r(uid, &entry, scratch, (nuint)size, &result);
-                if (error == 0 && result is not null && entry.Name is not null)
-                    return MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry.Name).ToArray();
-                if (error != Libc.ERANGE)
-                    return [];
-            }
-        }
-        return [];
+        return name.IsEmpty ? PasswdName.Of(Libc.getuid()) : name;
     }
 
     private static ReadOnlySpan<byte> ReadHostname(Span<byte> utsname)

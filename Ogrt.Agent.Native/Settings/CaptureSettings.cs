@@ -17,7 +17,7 @@ internal ref struct CaptureSettings
     public bool SendModules;
     public bool Silent;
 
-    public static CaptureSettings Read(in EnvironmentBlock environment) => new()
+    public static CaptureSettings Read(EnvironmentBlock environment) => new()
     {
         Collector = ValueOrDefault(environment, "OGRT_COLLECTOR"u8, BuildDefaults.Collector),
         JobIdVariables = ValueOrDefault(environment, "OGRT_JOBID_VARS"u8, BuildDefaults.JobIdVariables),
@@ -31,7 +31,7 @@ internal ref struct CaptureSettings
     };
 
     /// <summary>The value of the first variable of the job id list that is set and non-empty.</summary>
-    public readonly ReadOnlySpan<byte> FindJobId(in EnvironmentBlock environment)
+    public readonly ReadOnlySpan<byte> FindJobId(EnvironmentBlock environment)
     {
         foreach (var name in new SeparatedValues(JobIdVariables, (byte)','))
         {
@@ -41,7 +41,7 @@ internal ref struct CaptureSettings
         return default;
     }
 
-    private static ReadOnlySpan<byte> ValueOrDefault(in EnvironmentBlock environment, ReadOnlySpan<byte> name, ReadOnlySpan<byte> fallback)
+    private static ReadOnlySpan<byte> ValueOrDefault(EnvironmentBlock environment, ReadOnlySpan<byte> name, ReadOnlySpan<byte> fallback)
     {
         var value = environment.GetValue(name).Trim(" \t"u8);
         return value.IsEmpty ? fallback : value;
@@ -58,6 +58,6 @@ internal ref struct CaptureSettings
         return fallback;
     }
 
-    private static bool Flag(in EnvironmentBlock environment, ReadOnlySpan<byte> name, bool fallback) =>
+    private static bool Flag(EnvironmentBlock environment, ReadOnlySpan<byte> name, bool fallback) =>
         ParseFlag(environment.GetValue(name), fallback);
 }

@@ -62,7 +62,7 @@ internal static class ProcessInfoEncoder
         if (datagram.Length < MaxDatagramLength)
             throw new ArgumentException("The datagram buffer must hold the largest datagram.", nameof(datagram));
 
-        bool truncated = false;
+        bool truncated = snapshot.Truncated;
         var writer = new ProtobufWriter(datagram.Slice(HeaderLength, MaxPayloadLength));
         WriteScalars(ref writer, snapshot, ref truncated);
 

@@ -19,6 +19,9 @@ internal ref struct ProcessSnapshot
     public uint Uid;
     public uint Gid;
 
+    /// <summary>Already cut before the encoder saw it (the gate's message limit): sent as <c>truncated</c>.</summary>
+    public bool Truncated;
+
     /// <summary>argv: sent as <c>arguments</c> and, joined by spaces, as <c>cmdline</c>.</summary>
     public IByteStringList? Arguments;
     public IByteStringList? Environment;

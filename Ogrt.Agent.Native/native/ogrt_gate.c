@@ -2,12 +2,19 @@
  * libogrt.so: the gate that LD_PRELOAD names.
  *
  * Its ELF constructor runs in every process that preloads it and decides, using only libc,
- * whether to track the process. When it tracks, it starts a short-lived intermediate child
- * that shares the process's memory (vfork semantics), the intermediate forks the capture
- * process and exits, and the tracked process reaps the intermediate before returning. The
- * capture process detaches and loads the NativeAOT capture library (ogrt-capture.so, next to
- * this file), which reads its copy-on-write image of the tracked process and sends one
- * datagram. See docs/agent.md.
+ * whether to track the process. When it tracks, it hands the process's data to the capture in
+ * one of two ways (OGRT_CAPTURE=auto|service|fork, default auto):
+ *
+ * - service: one non-blocking sendmsg(2) to the node capture service's UNIX datagram socket
+ *   (/run/ogrt/agent.sock), with iovecs pointing at the process's own argv, environment, link
+ *   map names and in-memory OGRT notes (ogrt_agent_message.h). No thread, no child, no
+ *   descriptor left behind. The service builds and sends the record.
+ * - fork (the fallback when no service answers): a short-lived intermediate child that shares
+ *   the process's memory (vfork semantics) forks the capture process and exits, and the
+ *   tracked process reaps the intermediate before returning. The capture process detaches and
+ *   loads the NativeAOT capture library (ogrt-capture.so, next to this file), which reads its
+ *   copy-on-write image of the tracked process and sends one datagram.
+ * See docs/agent.md.
  *
  * The tracked process must come out of the constructor exactly as it went in: no thread, no
  * signal handler, no environment write, no open descriptor, no zombie, no pending signal, the
@@ -25,16 +32,22 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/single_threaded.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ogrt_agent_message.h"
 #include "ogrt_capture.h"
 
 /* Filter used when OGRT_FILTER is unset; the build sets it from the OgrtDefaultFilter
@@ -46,8 +59,20 @@
 #define OGRT_CAPTURE_LIBRARY "ogrt-capture.so"
 
 /* The capture process is killed by SIGALRM after this long, whatever it is stuck on (a slow
- * name service, a lock copied in a held state): it must never linger on a node. */
-#define OGRT_CAPTURE_TIMEOUT_SECONDS 30u
+ * or unreachable name service, a lock copied in a held state): it must never linger on a
+ * node, keeping the executable busy and a process slot taken. */
+#define OGRT_CAPTURE_TIMEOUT_SECONDS 2u
+
+/* The fork path is not taken under a per-user process limit (ulimit -u) below this: on login
+ * nodes with small limits the capture processes would take the slots the user's own programs
+ * need. */
+#define OGRT_FORK_MIN_NPROC_LIMIT 4096u
+
+/* Bounds of one service message: iovecs after merging adjacent strings (argv and environ
+ * strings are contiguous on the initial stack, so they usually take one), and link map
+ * entries reported. */
+#define OGRT_MESSAGE_MAX_IOVECS 512
+#define OGRT_MESSAGE_MAX_OBJECTS 256
 
 /* Stack of the intermediate child, carved out of the tracked process's own stack while it
  * waits (a static buffer would cost every preloading process an extra mapping). The
@@ -321,14 +346,20 @@ static __attribute__((noinline)) void launch_capture(struct ogrt_launch *launch)
         ;
 }
 
-/* The "Seccomp:" mode in /proc/self/status (0 none, 1 strict, 2 filter), -1 if unreadable.
- * Read from /proc rather than with prctl(PR_GET_SECCOMP), which the filter might punish. */
-static __attribute__((noinline)) int seccomp_mode(void)
+/* What /proc/self/status says about the process's confinement. */
+struct process_status {
+    int seccomp;                /* "Seccomp:" 0 none, 1 strict, 2 filter; -1 if unreadable */
+    int nested_pid_namespace;   /* "NSpid:" lists more than one pid */
+};
+
+/* Read from /proc rather than with prctl(PR_GET_SECCOMP), which a filter might punish. */
+static __attribute__((noinline)) struct process_status read_process_status(void)
 {
+    struct process_status result = { -1, 0 };
     char status[8192];
     int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
+        return result;
     size_t length = 0;
     ssize_t got;
     while (length < sizeof status - 1 && (got = read(fd, status + length, sizeof status - 1 - length)) > 0)
@@ -336,12 +367,23 @@ static __attribute__((noinline)) int seccomp_mode(void)
     close(fd);
     status[length] = '\0';
     const char *line = strstr(status, "\nSeccomp:");
-    if (line == NULL) /* kernel built without seccomp, or a status too long to tell */
-        return length < sizeof status - 1 ? 0 : -1;
-    line += sizeof "\nSeccomp:" - 1;
-    while (*line == ' ' || *line == '\t')
-        line++;
-    return *line >= '0' && *line <= '9' ? *line - '0' : -1;
+    if (line == NULL) { /* kernel built without seccomp, or a status too long to tell */
+        result.seccomp = length < sizeof status - 1 ? 0 : -1;
+    } else {
+        line += sizeof "\nSeccomp:" - 1;
+        while (*line == ' ' || *line == '\t')
+            line++;
+        result.seccomp = *line >= '0' && *line <= '9' ? *line - '0' : -1;
+    }
+    line = strstr(status, "\nNSpid:");
+    if (line != NULL) {
+        const char *end = strchrnul(line + 1, '\n');
+        int fields = 0;
+        for (const char *c = line + sizeof "\nNSpid:" - 1; c < end; c++)
+            fields += (*c >= '0' && *c <= '9') && (c[-1] == '\t' || c[-1] == ' ' || c[-1] == ':');
+        result.nested_pid_namespace = fields > 1;
+    }
+    return result;
 }
 
 struct link_order {
@@ -374,38 +416,259 @@ static int loaded_with_program(uintptr_t gate_bias)
     return order.gate_first;
 }
 
-/* A short reason when tracking this process would not be safe, else NULL. */
-static const char *unsafe_to_track(pid_t pid, char **envp, uintptr_t gate_bias)
+/* A short reason when tracking this process would not be safe on either path, else NULL. */
+static const char *unsafe_to_track(char **envp, const struct process_status *status)
 {
     if (getauxval(AT_SECURE) != 0)
         return "secure-execution (setuid/setgid/capabilities) process";
+    /* A seccomp filter may answer socket() or clone() by killing the process: only with the
+     * operator's consent (container runtimes' default profiles allow both). */
+    if (status->seccomp != 0 && !(status->seccomp == 2 && env_is_one(envp, "OGRT_TRACK_SECCOMP")))
+        return "process runs under seccomp (OGRT_TRACK_SECCOMP=1 to track it anyway)";
+    return NULL;
+}
+
+/* A short reason when a capture process must not be forked from this process, else NULL. */
+static const char *unsafe_to_fork(pid_t pid, uintptr_t gate_bias, const struct process_status *status)
+{
     if (!loaded_with_program(gate_bias))
         return "libogrt.so was loaded with dlopen(), not with the program";
     if (!__libc_single_threaded)
         return "process already has threads";
-    /* A seccomp filter may answer clone() by killing the process: only with the operator's
-     * consent (container runtimes' default profiles allow it). */
-    int seccomp = seccomp_mode();
-    if (seccomp != 0 && !(seccomp == 2 && env_is_one(envp, "OGRT_TRACK_SECCOMP")))
-        return "process runs under seccomp (OGRT_TRACK_SECCOMP=1 to track it anyway)";
-    /* In both cases the orphaned capture process would be reparented to this very process,
-     * which would then get its SIGCHLD and zombie. */
+    /* The orphaned capture process is reparented to this process, or to the init of its PID
+     * namespace (a container's, unshare -p's), which may never reap it: one zombie per run. */
     if (pid == 1)
         return "process is PID 1 of its namespace";
+    if (status->nested_pid_namespace)
+        return "process is in a PID namespace whose init may not reap the capture process";
     int subreaper = 0;
     if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper) != 0 || subreaper != 0)
         return "process is a child subreaper";
+    struct rlimit processes;
+    if (getrlimit(RLIMIT_NPROC, &processes) != 0
+        || (processes.rlim_cur != RLIM_INFINITY && processes.rlim_cur < OGRT_FORK_MIN_NPROC_LIMIT))
+        return "the per-user process limit (ulimit -u) is small; a capture process would take a slot";
     return NULL;
 }
 
-/* The process passed the filter: exclude the OGRT install and unsafe processes, then start
- * the capture. Separate from track_if_wanted so that filtered-out processes never enter its
- * frame (with -fstack-clash-protection every page of a frame is touched on entry). */
-static __attribute__((noinline)) void track(int argc, char **argv, char **envp, const char *exe, int debug,
-                                            const char *deciding_rule)
+/* A name for the errno values a service send fails with, for OGRT_DEBUG_INFO (strerror could
+ * allocate for its translation). */
+static const char *send_error_name(int error)
 {
-    /* The install exclusion applies whatever the rules say; checked after them only because
-     * excluded processes then never pay for dladdr(). */
+    switch (error) {
+    case ENOENT: return "no socket (ENOENT)";
+    case ECONNREFUSED: return "nobody listening (ECONNREFUSED)";
+    case EAGAIN: return "socket queue full (EAGAIN)";
+    case EACCES: return "permission denied (EACCES)";
+    case EMSGSIZE: return "message too long (EMSGSIZE)";
+    default: return "send failed";
+    }
+}
+
+/* One service message under construction: the header, then iovecs onto the process's strings. */
+struct service_message {
+    struct ogrt_agent_message_header header;
+    struct iovec iov[OGRT_MESSAGE_MAX_IOVECS];
+    int iov_count;
+    size_t length;
+};
+
+/* Appends SIZE bytes at TEXT (a string and its NUL) if the message stays within LIMIT bytes.
+ * Extends the last iovec when TEXT follows it in memory. Returns 0, adding nothing, when
+ * there is no room. */
+static int message_add(struct service_message *message, const char *text, size_t size, size_t limit)
+{
+    if (message->length > limit || size > limit - message->length)
+        return 0;
+    struct iovec *last = &message->iov[message->iov_count - 1];
+    if ((const char *)last->iov_base + last->iov_len == text) {
+        last->iov_len += size;
+    } else {
+        if (message->iov_count == OGRT_MESSAGE_MAX_IOVECS)
+            return 0;
+        message->iov[message->iov_count++] = (struct iovec){ (void *)text, size };
+    }
+    message->length += size;
+    return 1;
+}
+
+/* Appends strings from LIST (NULL-terminated, or its first COUNT) while they fit within
+ * LIMIT; returns how many. */
+static uint32_t message_add_strings(struct service_message *message, char **list, size_t count, size_t limit)
+{
+    uint32_t added = 0;
+    for (size_t i = 0; i < count && list[i] != NULL; i++) {
+        if (!message_add(message, list[i], strlen(list[i]) + 1, limit)) {
+            message->header.flags |= OGRT_MESSAGE_FLAG_TRUNCATED;
+            break;
+        }
+        added++;
+    }
+    return added;
+}
+
+struct loaded_object {
+    const char *path;
+    size_t path_size;       /* with the NUL */
+    const char *signature;  /* the UUID inside the mapped OGRT note, or "" */
+    size_t signature_size;  /* with the NUL */
+};
+
+struct object_list {
+    struct loaded_object objects[OGRT_MESSAGE_MAX_OBJECTS];
+    uint32_t count;
+    int truncated;
+};
+
+/* The UUID of the object's OGRT note (ELF note "OGRT", type 0x4F475254, descriptor: version 1
+ * and a NUL-terminated UUID), read from its PT_NOTE segments in memory; NULL if it has none. */
+static const char *find_watermark(const struct dl_phdr_info *info, size_t *size)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *header = &info->dlpi_phdr[i];
+        if (header->p_type != PT_NOTE)
+            continue;
+        const unsigned char *note = (const unsigned char *)(info->dlpi_addr + header->p_vaddr);
+        size_t left = header->p_memsz;
+        while (left >= 12) {
+            uint32_t name_size, descriptor_size, type;
+            memcpy(&name_size, note, 4);
+            memcpy(&descriptor_size, note + 4, 4);
+            memcpy(&type, note + 8, 4);
+            size_t name_span = ((size_t)name_size + 3) & ~(size_t)3;
+            size_t descriptor_span = ((size_t)descriptor_size + 3) & ~(size_t)3;
+            if (name_span > left - 12 || descriptor_span > left - 12 - name_span)
+                break;
+            const unsigned char *name = note + 12;
+            const char *descriptor = (const char *)name + name_span;
+            if (type == 0x4F475254u && name_size == 5 && memcmp(name, "OGRT", 5) == 0 && descriptor_size >= 2
+                && descriptor[0] == 1) {
+                size_t uuid_length = strnlen(descriptor + 1, descriptor_size - 1);
+                if (uuid_length > 0 && uuid_length < descriptor_size - 1) {
+                    *size = uuid_length + 1;
+                    return descriptor + 1;
+                }
+            }
+            note += 12 + name_span + descriptor_span;
+            left -= 12 + name_span + descriptor_span;
+        }
+    }
+    return NULL;
+}
+
+static int list_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    struct object_list *list = data;
+    (void)size;
+    if (list->count == OGRT_MESSAGE_MAX_OBJECTS) {
+        list->truncated = 1;
+        return 1;
+    }
+    struct loaded_object *object = &list->objects[list->count++];
+    object->path = info->dlpi_name != NULL ? info->dlpi_name : "";
+    object->path_size = strlen(object->path) + 1;
+    object->signature = find_watermark(info, &object->signature_size);
+    if (object->signature == NULL) {
+        object->signature = "";
+        object->signature_size = 1;
+    }
+    return 0;
+}
+
+/* Sends the process's data to the node capture service. Returns 0 when the service's socket
+ * took the message, else an errno value. Never blocks, leaves no descriptor open. */
+static __attribute__((noinline)) int send_to_service(const char *socket_path, char **argv, int argc, char **envp,
+                                                    const char *exe, int64_t time_us)
+{
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    size_t path_length = strlen(socket_path);
+    if (path_length >= sizeof address.sun_path)
+        return ENAMETOOLONG;
+    memcpy(address.sun_path, socket_path, path_length + 1);
+
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == NULL)
+        cwd[0] = '\0';
+    struct object_list objects;
+    objects.count = 0;
+    objects.truncated = 0;
+    dl_iterate_phdr(list_object, &objects);
+
+    struct service_message message;
+    message.header = (struct ogrt_agent_message_header){
+        .magic = OGRT_MESSAGE_MAGIC,
+        .version = OGRT_MESSAGE_VERSION,
+        .flags = objects.truncated ? OGRT_MESSAGE_FLAG_TRUNCATED : 0u,
+        .time_us = time_us,
+        .parent_pid = getppid(),
+    };
+    message.iov[0] = (struct iovec){ &message.header, sizeof message.header };
+    message.iov_count = 1;
+    message.length = sizeof message.header;
+    const size_t max = OGRT_MESSAGE_MAX_LENGTH;
+    if (!message_add(&message, exe, strlen(exe) + 1, max) || !message_add(&message, cwd, strlen(cwd) + 1, max))
+        return EMSGSIZE;
+
+    /* Room goes first to the objects (the point of OGRT), then to the arguments, then to the
+     * environment, although the layout puts the objects last: reserve theirs up front. */
+    size_t objects_size = 0;
+    for (uint32_t i = 0; i < objects.count; i++)
+        objects_size += objects.objects[i].path_size + objects.objects[i].signature_size;
+    size_t objects_room = objects_size < max - message.length ? objects_size : max - message.length;
+    message.header.argument_count = message_add_strings(&message, argv, argc > 0 ? (size_t)argc : 0, max - objects_room);
+    message.header.environment_count = message_add_strings(&message, envp, envp != NULL ? SIZE_MAX : 0, max - objects_room);
+    for (uint32_t i = 0; i < objects.count; i++) {
+        const struct loaded_object *object = &objects.objects[i];
+        size_t length = message.length;
+        int iov_count = message.iov_count;
+        size_t last_length = message.iov[iov_count - 1].iov_len;
+        if (!message_add(&message, object->path, object->path_size, max)
+            || !message_add(&message, object->signature, object->signature_size, max)) {
+            /* Never half a pair: take the path back if its signature did not fit. */
+            message.length = length;
+            message.iov_count = iov_count;
+            message.iov[iov_count - 1].iov_len = last_length;
+            message.header.flags |= OGRT_MESSAGE_FLAG_TRUNCATED;
+            break;
+        }
+        message.header.object_count++;
+    }
+
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return errno;
+    struct msghdr header = {
+        .msg_name = &address,
+        .msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_length + 1),
+        .msg_iov = message.iov,
+        .msg_iovlen = (size_t)message.iov_count,
+    };
+    ssize_t sent = sendmsg(fd, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
+    int error = sent < 0 ? errno : 0;
+    close(fd);
+    return error;
+}
+
+/* OGRT_CAPTURE: which capture paths may be used. */
+enum capture_paths { CAPTURE_SERVICE = 1, CAPTURE_FORK = 2, CAPTURE_AUTO = CAPTURE_SERVICE | CAPTURE_FORK };
+
+static enum capture_paths capture_paths(char **envp, int debug)
+{
+    const char *mode = env_value(envp, "OGRT_CAPTURE");
+    if (mode == NULL || mode[0] == '\0' || strcmp(mode, "auto") == 0)
+        return CAPTURE_AUTO;
+    if (strcmp(mode, "service") == 0)
+        return CAPTURE_SERVICE;
+    if (strcmp(mode, "fork") == 0)
+        return CAPTURE_FORK;
+    debug_line(debug, "ignoring OGRT_CAPTURE=", mode, " (auto, service or fork): using auto", NULL);
+    return CAPTURE_AUTO;
+}
+
+/* Starts a capture process (the fork path), unless that would hurt this process. */
+static __attribute__((noinline)) void capture_in_fork(int argc, char **argv, char **envp, const char *exe, int debug,
+                                                      int64_t time_us, const struct process_status *status)
+{
     struct ogrt_launch launch;
     size_t install_length;
     uintptr_t gate_bias;
@@ -413,32 +676,24 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
         debug_line(debug, "not tracking: cannot locate libogrt.so", NULL, NULL, NULL);
         return;
     }
-    if (strncmp(exe, launch.capture_path, install_length) == 0 && exe[install_length] == '/') {
-        debug_line(debug, "not tracking ", exe, ": part of the OGRT install", NULL);
-        return;
-    }
-
     pid_t pid = getpid();
-    const char *unsafe = unsafe_to_track(pid, envp, gate_bias);
+    const char *unsafe = unsafe_to_fork(pid, gate_bias, status);
     if (unsafe != NULL) {
         debug_line(debug, "not tracking ", exe, ": ", unsafe);
         return;
     }
-
     size_t dir_length = strlen(launch.capture_path);
     if (dir_length + sizeof "/" OGRT_CAPTURE_LIBRARY > sizeof launch.capture_path)
         return;
     memcpy(launch.capture_path + dir_length, "/" OGRT_CAPTURE_LIBRARY, sizeof "/" OGRT_CAPTURE_LIBRARY);
 
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
     launch.keep_stderr = debug;
     launch.request = (struct ogrt_capture_request){
         .abi_version = OGRT_CAPTURE_ABI_VERSION,
         .flags = debug ? OGRT_CAPTURE_FLAG_DEBUG_INFO : 0u,
         .pid = pid,
         .parent_pid = getppid(),
-        .time_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
+        .time_us = time_us,
         .argc = argc,
         .object_count = 0, /* counted in the capture process */
         .argv = argv,
@@ -446,8 +701,6 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
         .exe_path = exe,
         .capture_path = launch.capture_path,
     };
-    debug_line(debug, "tracking ", exe, deciding_rule != NULL ? ": included by filter rule at: " : NULL,
-               deciding_rule);
 
     /* Signals stay blocked while the intermediate runs on our memory: no handler of the
      * tracked process may run there. Anything arriving meanwhile is delivered on restore. */
@@ -457,6 +710,54 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
         return;
     launch_capture(&launch);
     pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+}
+
+/* The process passed the filter: exclude the OGRT install and unsafe processes, then hand the
+ * capture to the service or, failing that, to a capture process. Separate from
+ * track_if_wanted so that filtered-out processes never enter its frame (with
+ * -fstack-clash-protection every page of a frame is touched on entry). */
+static __attribute__((noinline)) void track(int argc, char **argv, char **envp, const char *exe, int debug,
+                                            const char *deciding_rule)
+{
+    /* The install exclusion applies whatever the rules say; checked after them only because
+     * excluded processes then never pay for dladdr(). */
+    char install[PATH_MAX];
+    size_t install_length;
+    uintptr_t gate_bias;
+    if (locate_install(install, sizeof install, &install_length, &gate_bias) != 0) {
+        debug_line(debug, "not tracking: cannot locate libogrt.so", NULL, NULL, NULL);
+        return;
+    }
+    if (strncmp(exe, install, install_length) == 0 && exe[install_length] == '/') {
+        debug_line(debug, "not tracking ", exe, ": part of the OGRT install", NULL);
+        return;
+    }
+    struct process_status status = read_process_status();
+    const char *unsafe = unsafe_to_track(envp, &status);
+    if (unsafe != NULL) {
+        debug_line(debug, "not tracking ", exe, ": ", unsafe);
+        return;
+    }
+    debug_line(debug, "tracking ", exe, deciding_rule != NULL ? ": included by filter rule at: " : NULL,
+               deciding_rule);
+
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t time_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    enum capture_paths paths = capture_paths(envp, debug);
+    if (paths & CAPTURE_SERVICE) {
+        const char *socket_path = env_value(envp, "OGRT_AGENT_SOCKET");
+        if (socket_path == NULL || socket_path[0] == '\0')
+            socket_path = OGRT_AGENT_SOCKET_PATH;
+        int error = send_to_service(socket_path, argv, argc, envp, exe, time_us);
+        if (error == 0) {
+            debug_line(debug, "sent to the node capture service at ", socket_path, NULL, NULL);
+            return;
+        }
+        debug_line(debug, "node capture service at ", socket_path, ": ", send_error_name(error));
+    }
+    if (paths & CAPTURE_FORK)
+        capture_in_fork(argc, argv, envp, exe, debug, time_us, &status);
 }
 
 /* Everything after the OGRT_ACTIVE check: the filter decision. Not inlined, so that its

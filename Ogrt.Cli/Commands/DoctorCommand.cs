@@ -34,7 +34,7 @@ internal sealed class DoctorCommand : IVerb
         };
         var command = new Command("doctor",
             "Check this node and shell for process tracking: glibc, LD_PRELOAD and the agent, OGRT_ACTIVE, " +
-            "OGRT_FILTER, the linker wrapper in PATH and for gcc, and the collector (a test record confirmed " +
+            "OGRT_FILTER, the linker wrapper in PATH and for gcc, the node capture service, and the collector (a test record confirmed " +
             "by the collector's metrics). Prints one line per check with a fix for each problem. Exit status: " +
             "0 no problem (warnings allowed), 1 some check failed, 2 usage error.")
         {
@@ -56,6 +56,7 @@ internal sealed class DoctorCommand : IVerb
             () => AgentCheck.Run(layout),
             () => FilterCheck.Run(layout, executables),
             () => LinkerWrapperCheck.Run(layout),
+            () => CaptureServiceCheck.Run(layout),
             () => [CollectorCheck.Run(layout, collector, metrics)],
         ];
         int failures = 0;

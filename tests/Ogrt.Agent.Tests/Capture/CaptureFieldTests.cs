@@ -10,7 +10,9 @@ namespace Ogrt.Agent.Tests.Capture;
 /// datagram that arrives at a real UDP socket is checked.
 /// </summary>
 [NonParallelizable]
-public class CaptureFieldTests
+[TestFixture(CapturePath.Fork)]
+[TestFixture(CapturePath.Service)]
+public class CaptureFieldTests(CapturePath path)
 {
     private const string LibraryUuid = "1b0c5a2e-0000-4000-8000-11112222aaaa";
     private const string ProgramUuid = "2c1d6b3f-0000-4000-8000-33334444bbbb";
@@ -57,7 +59,7 @@ public class CaptureFieldTests
     [Test]
     public async Task EveryFieldOfAWatermarkedProgramAndLibrary()
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var (info, _) = await RunTrackedAsync(collector, new()
         {
@@ -82,7 +84,7 @@ public class CaptureFieldTests
             Assert.That(info.TimeUs / 1_000_000, Is.EqualTo(info.Time));
             Assert.That(info.Uid, Is.EqualTo(Libc.getuid()));
             Assert.That(info.Gid, Is.EqualTo(Libc.getgid()));
-            Assert.That(info.Username, Is.EqualTo("field-test-user"));
+            Assert.That(info.Username, Is.EqualTo(path == CapturePath.Service ? Environment.UserName : "field-test-user"));
             Assert.That(info.Hostname, Is.EqualTo(Environment.MachineName));
             Assert.That(info.Cwd, Is.EqualTo(workingDirectory));
             Assert.That(info.JobId, Is.EqualTo("4242"));
@@ -107,7 +109,7 @@ public class CaptureFieldTests
     [TestCase("FIELD_A,OTHER_C", new[] { "FIELD_A=1", "OTHER_C=3" })]
     public async Task EnvironmentCaptureModes(string? rules, string[] expected)
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var (info, _) = await RunTrackedAsync(collector, new()
         {
             ["OGRT_ENV_CAPTURE"] = rules,
@@ -121,7 +123,7 @@ public class CaptureFieldTests
     [Test]
     public async Task AllCapturesTheWholeEnvironmentButExclusions()
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var (info, _) = await RunTrackedAsync(collector, new()
         {
             ["OGRT_ENV_CAPTURE"] = "all,!*TOKEN*",
@@ -140,7 +142,7 @@ public class CaptureFieldTests
     [Test]
     public async Task SendTogglesOmitTheirFieldsAndUsernameFallsBackToPasswd()
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var (quiet, _) = await RunTrackedAsync(collector, new()
         {
             ["OGRT_SEND_USERNAME"] = "0",
@@ -158,14 +160,15 @@ public class CaptureFieldTests
             Assert.That(quiet.LoadedModules, Is.Empty);
             Assert.That(quiet.SharedObjects, Is.Not.Empty, "the rest is still sent");
             Assert.That(fallback.Username, Is.EqualTo(Environment.UserName), "passwd entry of the uid");
-            Assert.That(logname.Username, Is.EqualTo("from-logname"));
+            // The service path never believes the environment: the kernel's uid, then passwd.
+            Assert.That(logname.Username, Is.EqualTo(path == CapturePath.Service ? Environment.UserName : "from-logname"));
         }
     }
 
     [Test]
     public async Task HugeEnvironmentCapturedInFullIsTruncatedIntoOneValidDatagram()
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var environment = new Dictionary<string, string?> { ["OGRT_ENV_CAPTURE"] = "all", ["SLURM_JOB_ID"] = "99" };
         for (int i = 0; i < 4000; i++)
             environment[$"FIELD_BULK_{i:D4}"] = new string('v', 40);

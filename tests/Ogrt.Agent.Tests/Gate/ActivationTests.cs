@@ -3,7 +3,9 @@ using Ogrt.Agent.Tests.Infrastructure;
 namespace Ogrt.Agent.Tests.Gate;
 
 /// <summary>OGRT_ACTIVE: only the exact value 1 turns tracking on.</summary>
-public class ActivationTests
+[TestFixture(CapturePath.Fork)]
+[TestFixture(CapturePath.Service)]
+public class ActivationTests(CapturePath path)
 {
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
 
@@ -15,7 +17,7 @@ public class ActivationTests
     public async Task SendsNothingUnlessActiveIsExactlyOne(string? active)
     {
         string program = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var environment = new Dictionary<string, string?> { ["OGRT_ACTIVE"] = active };
 
         ProcessResult inactive = await AgentProcess.RunAsync(program, ["3"], collector, environment);
@@ -35,7 +37,7 @@ public class ActivationTests
     public async Task ActiveProcessIsReportedWithItsRealPath()
     {
         string program = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync(program, [], collector);
         var info = await collector.WaitForPidAsync(result.Pid);

@@ -7,14 +7,16 @@ namespace Ogrt.Agent.Tests.Gate;
 /// exclusion of the OGRT install. Every negative case runs a tracked control program through
 /// the same collector afterwards, so "nothing arrived" cannot mean "the agent is broken".
 /// </summary>
-public class FilterTests
+[TestFixture(CapturePath.Fork)]
+[TestFixture(CapturePath.Service)]
+public class FilterTests(CapturePath path)
 {
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
 
     [Test]
     public async Task WithoutFilterSystemProgramsAreTracked()
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync("/usr/bin/true", [], collector);
         var info = await collector.WaitForPidAsync(result.Pid);
@@ -78,7 +80,7 @@ public class FilterTests
         string tool = Path.Combine(bin, "ogrt-tool");
         File.Copy(await GatePrograms.CompileAsync("exit_status"), tool);
         string tracked = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var environment = new Dictionary<string, string?>
         {
             ["LD_PRELOAD"] = Path.Combine(lib, "libogrt.so"),
@@ -103,7 +105,7 @@ public class FilterTests
         string skipped = await GatePrograms.CompileAsync("exit_status");
         string tracked = await GatePrograms.CompileAsync("exit_status");
         string agent = await GateBuiltWithDefaultFilterAsync($"-{Path.GetDirectoryName(skipped)}/*");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var preload = new Dictionary<string, string?> { ["LD_PRELOAD"] = Path.Combine(agent, "libogrt.so") };
         var emptyFilter = new Dictionary<string, string?>(preload) { ["OGRT_FILTER"] = "" };
 
@@ -158,9 +160,9 @@ public class FilterTests
     }
 
     /// <summary>Runs <paramref name="skipped"/> then <paramref name="tracked"/> with the rules; only the latter may report.</summary>
-    private static async Task AssertOnlyControlIsReportedAsync(string skipped, string tracked, string rules)
+    private async Task AssertOnlyControlIsReportedAsync(string skipped, string tracked, string rules)
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var environment = new Dictionary<string, string?> { ["OGRT_FILTER"] = rules };
 
         ProcessResult skippedRun = await AgentProcess.RunAsync(skipped, [], collector, environment);

@@ -7,7 +7,9 @@ namespace Ogrt.Agent.Tests.Gate;
 /// child or zombie, no SIGCHLD, no signal handler or mask change, the same descriptors,
 /// environment, errno and umask; and it must exit with the same status and output.
 /// </summary>
-public class ProcessStateTests
+[TestFixture(CapturePath.Fork)]
+[TestFixture(CapturePath.Service)]
+public class ProcessStateTests(CapturePath path)
 {
     private static readonly Dictionary<string, string?> WithoutAgent = new() { ["LD_PRELOAD"] = null, ["OGRT_ACTIVE"] = null };
 
@@ -16,7 +18,7 @@ public class ProcessStateTests
     public async Task StateAtMainIsTheSameAsWithoutTheAgent(string mode)
     {
         string probe = await GatePrograms.CompileAsync("state_probe");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         string[] arguments = mode.Length == 0 ? [] : [mode];
 
         ProcessResult bare = await AgentProcess.RunAsync(probe, arguments, collector, WithoutAgent);
@@ -47,7 +49,7 @@ public class ProcessStateTests
     public async Task ExitStatusAndOutputAreUnchanged(string status)
     {
         string program = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync(program, [status], collector);
         await collector.WaitForPidAsync(result.Pid);
@@ -66,7 +68,7 @@ public class ProcessStateTests
         ProcessResult withoutAgent = await ExternalCommand.RunAsync("unshare", ["-U", "true"]);
         if (withoutAgent.ExitCode != 0)
             Assert.Ignore($"this sandbox forbids user namespaces even without the agent: {withoutAgent.Stderr.Trim()}");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync("unshare", ["-U", "true"], collector);
         // unshare execs true in the same process, inside the new namespace: both are tracked.
@@ -82,7 +84,7 @@ public class ProcessStateTests
     public async Task ProgramThatClearsItsEnvironmentRuns()
     {
         string program = await GatePrograms.CompileAsync("clearenv");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync(program, [], collector);
         await collector.WaitForPidAsync(result.Pid);
@@ -94,7 +96,7 @@ public class ProcessStateTests
     public async Task MultiThreadedProgramRuns()
     {
         string program = await GatePrograms.CompileAsync("threads", "-pthread");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync(program, [], collector);
         await collector.WaitForPidAsync(result.Pid);
@@ -110,7 +112,7 @@ public class ProcessStateTests
     public async Task ForkWithoutExecIsOneProcessAndOneRecord()
     {
         string program = await GatePrograms.CompileAsync("forker");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync(program, [], collector);
         await collector.WaitForPidAsync(result.Pid);
@@ -127,7 +129,7 @@ public class ProcessStateTests
     public async Task FourThousandEnvironmentVariables()
     {
         string program = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var environment = Enumerable.Range(0, 4000).ToDictionary(i => $"TEST_VARIABLE_{i}", i => (string?)new string('v', i % 64));
 
         ProcessResult result = await AgentProcess.RunAsync(program, ["7"], collector, environment);

@@ -9,7 +9,8 @@ namespace Ogrt.Agent.Tests.Gate;
 /// opts in, and a gate loaded late with dlopen (the capture process would inherit the loader
 /// lock held). Secure-execution processes are not tested: glibc already refuses LD_PRELOAD
 /// paths there, so the gate's own AT_SECURE check cannot be reached from a test.
-/// Each runs the same program tracked directly afterwards as the positive control.
+/// These are fork-path rules (the service path starts no process): each runs with OGRT_CAPTURE=fork,
+/// and the same program tracked directly afterwards is the positive control.
 /// </summary>
 public class UnsafeProcessTests
 {
@@ -21,7 +22,7 @@ public class UnsafeProcessTests
     {
         string launcher = await GatePrograms.CompileAsync("launcher");
         string program = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(CapturePath.Fork);
         var environment = new Dictionary<string, string?> { ["OGRT_FILTER"] = $"-{launcher}" };
 
         ProcessResult launched = await AgentProcess.RunAsync(launcher, [state, program, "4"], collector, environment);
@@ -42,7 +43,7 @@ public class UnsafeProcessTests
     {
         string launcher = await GatePrograms.CompileAsync("launcher");
         string program = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(CapturePath.Fork);
         var environment = new Dictionary<string, string?> { ["OGRT_FILTER"] = $"-{launcher}", ["OGRT_TRACK_SECCOMP"] = "1" };
 
         ProcessResult launched = await AgentProcess.RunAsync(launcher, ["seccomp", program, "4"], collector, environment);
@@ -60,7 +61,7 @@ public class UnsafeProcessTests
     {
         string program = await GatePrograms.CompileAsync("late_dlopen");
         string gate = await AgentBuild.GetGateLibraryAsync();
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(CapturePath.Fork);
         var dlopenOnly = new Dictionary<string, string?> { ["LD_PRELOAD"] = null, ["OGRT_DEBUG_INFO"] = "1" };
 
         ProcessResult late = await AgentProcess.RunAsync(program, [gate], collector, dlopenOnly);
@@ -85,7 +86,7 @@ public class UnsafeProcessTests
         if (withoutAgent.ExitCode != 0)
             Assert.Ignore($"this sandbox forbids user/PID namespaces even without the agent: {withoutAgent.Stderr.Trim()}");
         string program = await GatePrograms.CompileAsync("exit_status");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(CapturePath.Fork);
         var environment = new Dictionary<string, string?> { ["OGRT_FILTER"] = $"+{program}:-*", ["OGRT_DEBUG_INFO"] = "1" };
 
         ProcessResult asPidOne = await AgentProcess.RunAsync("unshare", [.. unshare, program, "6"], collector, environment);

@@ -3,7 +3,9 @@ using Ogrt.Agent.Tests.Infrastructure;
 namespace Ogrt.Agent.Tests.Gate;
 
 /// <summary>Everyday process trees under the agent: every exec'd process is reported once.</summary>
-public class WorkloadTests
+[TestFixture(CapturePath.Fork)]
+[TestFixture(CapturePath.Service)]
+public class WorkloadTests(CapturePath path)
 {
     [Test]
     public async Task BashPipelineReportsEveryProcess()
@@ -14,7 +16,7 @@ public class WorkloadTests
         string ls = await RealPathAsync("ls");
         string cat = await RealPathAsync("cat");
         string bash = await RealPathAsync("bash");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync("bash", ["-c", $"ls {directory} | cat; cat {file}"], collector);
         var all = await collector.WaitUntilAsync(
@@ -32,7 +34,7 @@ public class WorkloadTests
     [Test]
     public async Task CommandSubstitutionWithTheRealCapture()
     {
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync("bash", ["-c", "x=$(echo hello | cat); echo \"$x\""], collector);
         await collector.WaitUntilAsync(all => all.Any(info => info.Binpath.EndsWith("/cat", StringComparison.Ordinal)), "cat's datagram");
@@ -45,7 +47,7 @@ public class WorkloadTests
     {
         string script = await WriteScriptAsync("script.sh", "#!/bin/bash\necho \"bash script $1\"\n/usr/bin/true\n");
         string bash = await RealPathAsync("bash");
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync(script, ["ok"], collector);
         var all = await collector.WaitUntilAsync(all => all.Any(info => info.Pid == result.Pid) && all.Any(info => info.Binpath == "/usr/bin/true"), "the script and true");
@@ -65,7 +67,7 @@ public class WorkloadTests
             Assert.Ignore($"{python} is not installed");
         string script = await WriteScriptAsync("script.py", $"#!{python}\nimport sys\nprint('python script', sys.argv[1])\n");
         string interpreter = await RealPathAsync(python);
-        using var collector = new ProcessInfoListener();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
 
         ProcessResult result = await AgentProcess.RunAsync(script, ["ok"], collector);
         var info = await collector.WaitForPidAsync(result.Pid);

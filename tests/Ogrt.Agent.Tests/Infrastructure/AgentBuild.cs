@@ -10,6 +10,7 @@ namespace Ogrt.Agent.Tests.Infrastructure;
 public static class AgentBuild
 {
     private static readonly Lazy<Task<string>> Published = new(PublishAsync);
+    private static readonly Lazy<Task<string>> PublishedService = new(PublishServiceAsync);
 
     /// <summary>Directory holding libogrt.so, ogrt-capture.so and site-filter.rules.</summary>
     public static Task<string> GetDirectoryAsync() => Published.Value;
@@ -17,6 +18,12 @@ public static class AgentBuild
     /// <summary>Full path of libogrt.so, the file LD_PRELOAD names.</summary>
     public static async Task<string> GetGateLibraryAsync() =>
         Path.Combine(await GetDirectoryAsync().ConfigureAwait(false), "libogrt.so");
+
+    /// <summary>
+    /// The node capture service executable: OGRT_INSTALL_DIR/sbin/ogrt-agent-service when CI built
+    /// the tree, else published once into the scratch directory.
+    /// </summary>
+    public static Task<string> GetServiceExecutableAsync() => PublishedService.Value;
 
     /// <summary>The repository root (the directory holding Ogrt.sln).</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
@@ -41,6 +48,21 @@ public static class AgentBuild
                 throw new FileNotFoundException($"the agent directory {directory} has no {file}", file);
         }
         return directory;
+    }
+
+    private static async Task<string> PublishServiceAsync()
+    {
+        string? installed = Environment.GetEnvironmentVariable("OGRT_INSTALL_DIR");
+        if (!string.IsNullOrEmpty(installed))
+            return Path.Combine(Path.GetFullPath(installed), "sbin", "ogrt-agent-service");
+        string directory = TestScratch.CreateDirectory("service");
+        string project = Path.Combine(RepositoryRoot, "Ogrt.Agent.Service", "Ogrt.Agent.Service.csproj");
+        ProcessResult publish = await ExternalCommand.RunAsync(
+            "dotnet", ["publish", project, "-c", "Release", "-o", directory, "-nologo"],
+            timeout: TimeSpan.FromMinutes(15)).ConfigureAwait(false);
+        if (publish.ExitCode != 0)
+            throw new InvalidOperationException($"publishing the capture service failed:\n{publish}");
+        return Path.Combine(directory, "ogrt-agent-service");
     }
 
     private static string FindRepositoryRoot()

@@ -34,7 +34,11 @@ public static class AgentProcess
             ["OGRT_ACTIVE"] = "1",
         };
         if (collector is not null)
+        {
             variables["OGRT_COLLECTOR"] = collector.CollectorAddress;
+            foreach ((string name, string value) in collector.AgentVariables)
+                variables[name] = value;
+        }
         return variables;
     }
 }

@@ -29,6 +29,7 @@ public sealed class ProcessInfoListener : IDisposable
     private readonly List<ProcessInfo> received = [];
     private readonly List<string> errors = [];
     private readonly Task receiving;
+    private IDisposable? attached;
 
     public ProcessInfoListener()
     {
@@ -39,6 +40,9 @@ public sealed class ProcessInfoListener : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Variables that route the agent's capture to this listener (see <see cref="Attach"/>).</summary>
+    public IReadOnlyDictionary<string, string> AgentVariables { get; private set; } = new Dictionary<string, string>();
 
     /// <summary>The value for OGRT_COLLECTOR.</summary>
     public string CollectorAddress => $"127.0.0.1:{Port}";
@@ -100,8 +104,19 @@ public sealed class ProcessInfoListener : IDisposable
             throw new AssertionException($"expected no further datagram within {quietPeriod}, got: {Describe(all.Skip(before).ToList())}");
     }
 
+    /// <summary>
+    /// Ties something that forwards to this listener (a node capture service) to its lifetime,
+    /// with the agent variables that route processes through it.
+    /// </summary>
+    public void Attach(IDisposable forwarder, IReadOnlyDictionary<string, string> agentVariables)
+    {
+        attached = forwarder;
+        AgentVariables = agentVariables;
+    }
+
     public void Dispose()
     {
+        attached?.Dispose();
         stopping.Cancel();
         socket.Dispose();
         try

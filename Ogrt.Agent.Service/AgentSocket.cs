@@ -1,0 +1,133 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Ogrt.Agent.Service.Interop;
+
+namespace Ogrt.Agent.Service;
+
+/// <summary>
+/// The UNIX datagram socket the gates send to, with SO_PASSCRED so every message carries the
+/// sender's credentials. Either handed over by systemd (socket activation: the socket, and the
+/// messages queued in it, outlive a restart of the service) or bound by the service itself.
+/// </summary>
+internal sealed unsafe class AgentSocket : IDisposable
+{
+    /// <summary>sd_listen_fds(3): the first passed descriptor.</summary>
+    private const int FirstListenDescriptor = 3;
+    private const int ControlLength = 64;
+    private const int SockaddrUnPathLength = 108;
+
+    private readonly int _descriptor;
+    private readonly byte* _control;
+
+    private AgentSocket(int descriptor, string description)
+    {
+        _descriptor = descriptor;
+        Description = description;
+        _control = (byte*)NativeMemory.AllocZeroed(ControlLength);
+        int on = 1;
+        SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_PASSCRED, &on, sizeof(int));
+        // A timeout lets the receive loop notice SIGTERM and write its counters while idle.
+        long* timeout = stackalloc long[2] { 1, 0 };
+        SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, timeout, 16);
+    }
+
+    /// <summary>Where the socket came from, for the start-up log line.</summary>
+    public string Description { get; }
+
+    /// <summary>The socket systemd passed (LISTEN_PID/LISTEN_FDS), or null when not socket-activated.</summary>
+    public static AgentSocket? FromSystemd()
+    {
+        if (Environment.GetEnvironmentVariable("LISTEN_PID") != SocketCalls.getpid().ToString(System.Globalization.CultureInfo.InvariantCulture)
+            || !int.TryParse(Environment.GetEnvironmentVariable("LISTEN_FDS"), out int count) || count < 1)
+            return null;
+        int type = 0;
+        uint length = sizeof(int);
+        if (SocketCalls.getsockopt(FirstListenDescriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_TYPE, &type, &length) != 0
+            || type != SocketCalls.SOCK_DGRAM)
+            throw new InvalidOperationException("the socket systemd passed is not a datagram socket (ListenDatagram= in ogrt-agent.socket)");
+        return new AgentSocket(FirstListenDescriptor, "socket passed by systemd");
+    }
+
+    /// <summary>Binds a socket at <paramref name="path"/> that every user may send to.</summary>
+    public static AgentSocket Bind(string path, int receiveBufferBytes)
+    {
+        byte[] pathBytes = Encoding.UTF8.GetBytes(path);
+        if (pathBytes.Length >= SockaddrUnPathLength)
+            throw new ArgumentException($"the socket path {path} is longer than {SockaddrUnPathLength - 1} bytes");
+        // A socket left by an earlier run that was not stopped cleanly.
+        File.Delete(path);
+
+        int descriptor = SocketCalls.socket(SocketCalls.AF_UNIX, SocketCalls.SOCK_DGRAM | SocketCalls.SOCK_CLOEXEC, 0);
+        if (descriptor < 0)
+            throw new IOException($"socket(AF_UNIX): error {Marshal.GetLastSystemError()}");
+        byte* address = stackalloc byte[2 + SockaddrUnPathLength];
+        new Span<byte>(address, 2 + SockaddrUnPathLength).Clear();
+        *(ushort*)address = SocketCalls.AF_UNIX;
+        pathBytes.CopyTo(new Span<byte>(address + 2, SockaddrUnPathLength));
+        if (SocketCalls.bind(descriptor, address, (uint)(2 + pathBytes.Length + 1)) != 0)
+        {
+            int error = Marshal.GetLastSystemError();
+            SocketCalls.close(descriptor);
+            throw new IOException($"bind({path}): error {error}");
+        }
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
+        // As root the limit of net.core.rmem_max does not apply (SO_RCVBUFFORCE).
+        if (SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVBUFFORCE, &receiveBufferBytes, sizeof(int)) != 0)
+            SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVBUF, &receiveBufferBytes, sizeof(int));
+        return new AgentSocket(descriptor, $"socket {path}");
+    }
+
+    /// <summary>
+    /// Waits up to a second for one message. <paramref name="length"/> is its full length (it was
+    /// cut when that exceeds <paramref name="capacity"/>).
+    /// </summary>
+    public ReceiveOutcome Receive(byte* buffer, int capacity, out int length, out Credentials credentials)
+    {
+        credentials = default;
+        length = 0;
+        var vector = new IoVector { Base = buffer, Length = (nuint)capacity };
+        var header = new MessageHeader { Vectors = &vector, VectorCount = 1, Control = _control, ControlLength = ControlLength };
+        // MSG_TRUNC: return the real length of an oversized datagram.
+        nint received = SocketCalls.recvmsg(_descriptor, &header, SocketCalls.MSG_TRUNC);
+        if (received < 0)
+        {
+            int error = Marshal.GetLastSystemError();
+            return error is SocketCalls.EAGAIN or SocketCalls.EINTR ? ReceiveOutcome.Idle : ReceiveOutcome.Failed;
+        }
+        length = (int)Math.Min(received, int.MaxValue);
+        if (!TryReadCredentials(header, out credentials))
+            return ReceiveOutcome.NoCredentials;
+        return length > capacity ? ReceiveOutcome.Oversized : ReceiveOutcome.Message;
+    }
+
+    public void Dispose()
+    {
+        SocketCalls.close(_descriptor);
+        NativeMemory.Free(_control);
+    }
+
+    private static bool TryReadCredentials(in MessageHeader header, out Credentials credentials)
+    {
+        credentials = default;
+        if ((header.Flags & SocketCalls.MSG_CTRUNC) != 0)
+            return false;
+        // struct cmsghdr: size_t len; int level; int type; then the data (16-byte header on LP64).
+        byte* control = (byte*)header.Control;
+        nuint offset = 0;
+        while (offset + 16 <= header.ControlLength)
+        {
+            nuint length = *(nuint*)(control + offset);
+            int level = *(int*)(control + offset + 8);
+            int type = *(int*)(control + offset + 12);
+            if (length < 16 || offset + length > header.ControlLength)
+                return false;
+            if (level == SocketCalls.SOL_SOCKET && type == SocketCalls.SCM_CREDENTIALS && length >= 16 + (nuint)sizeof(Credentials))
+            {
+                credentials = *(Credentials*)(control + offset + 16);
+                return true;
+            }
+            offset += (length + 7) & ~(nuint)7;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Runtime.InteropServices;
+using Ogrt.Agent.Capture;
+using Ogrt.Agent.Settings;
+using Ogrt.Agent.Wire;
+using Ogrt.Agent.Service.Interop;
+
+namespace Ogrt.Agent.Service;
+
+/// <summary>
+/// The receive loop: one gate message in, one ProcessInfo datagram out, on one thread with
+/// buffers allocated once. Identity comes from the kernel (SCM_CREDENTIALS) and the node
+/// (hostname, passwd), never from what the process says about itself.
+/// </summary>
+internal sealed unsafe class CaptureService : IDisposable
+{
+    private static readonly TimeSpan CountersInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MalformedLogInterval = TimeSpan.FromSeconds(10);
+
+    private readonly AgentSocket _socket;
+    private readonly CollectorSender _collector;
+    private readonly string? _countersPath;
+    private readonly UidRateLimiter _rateLimiter;
+    private readonly UserNameCache _userNames = new(TimeSpan.FromMinutes(5));
+    private readonly MessageObjectList _objects = new();
+    private readonly ServiceCounters _counters = new();
+    private readonly byte[] _hostname;
+    private readonly byte[] _datagram = new byte[ProcessInfoEncoder.MaxDatagramLength];
+    private readonly byte* _buffer;
+    private readonly byte** _strings;
+    private long _nextCountersWrite;
+    private long _nextMalformedLog;
+    private long _malformedSinceLog;
+    private volatile bool _stopping;
+
+    public CaptureService(AgentSocket socket, CollectorSender collector, ServiceOptions options, byte[] hostname)
+    {
+        _socket = socket;
+        _collector = collector;
+        _countersPath = options.CountersPath;
+        _rateLimiter = new UidRateLimiter(options.RatePerSecond, options.Burst);
+        _hostname = hostname;
+        _buffer = (byte*)NativeMemory.Alloc(AgentMessage.MaxLength);
+        // One pointer per string at most (each takes a byte), plus the environment's NULL.
+        _strings = (byte**)NativeMemory.Alloc((nuint)(AgentMessage.MaxLength + 4), (nuint)sizeof(byte*));
+    }
+
+    public ServiceCounters Counters => _counters;
+
+    /// <summary>Ends <see cref="Run"/> within a second (the socket's receive timeout).</summary>
+    public void Stop() => _stopping = true;
+
+    public void Run()
+    {
+        while (!_stopping)
+        {
+            var outcome = _socket.Receive(_buffer, AgentMessage.MaxLength, out int length, out var credentials);
+            long now = Environment.TickCount64;
+            switch (outcome)
+            {
+                case ReceiveOutcome.Message:
+                    _counters.Received++;
+                    Handle(length, credentials, now);
+                    break;
+                case ReceiveOutcome.Oversized:
+                case ReceiveOutcome.NoCredentials:
+                    _counters.Received++;
+                    CountMalformed(outcome == ReceiveOutcome.Oversized ? "longer than any gate message" : "no sender credentials", credentials, now);
+                    break;
+                case ReceiveOutcome.Failed:
+                    // Not expected on a bound datagram socket; do not spin if it persists.
+                    Thread.Sleep(10);
+                    break;
+            }
+            if (now >= _nextCountersWrite)
+                WriteCounters(now);
+        }
+        WriteCounters(Environment.TickCount64);
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.Free(_buffer);
+        NativeMemory.Free(_strings);
+    }
+
+    private void Handle(int length, Credentials credentials, long now)
+    {
+        string? problem = AgentMessage.TryParse(_buffer, length, _strings, out var message);
+        if (problem is not null)
+        {
+            CountMalformed(problem, credentials, now);
+            return;
+        }
+        if (!_rateLimiter.TryTake(credentials.Uid, now))
+        {
+            _counters.RateLimited++;
+            return;
+        }
+        var environment = new EnvironmentBlock(message.Environment);
+        var settings = CaptureSettings.Read(environment);
+        _objects.Fill(message.Objects, message.ObjectCount, message.ExecutablePath);
+        var snapshot = new ProcessSnapshot
+        {
+            Binpath = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(message.ExecutablePath),
+            Pid = credentials.Pid,
+            ParentPid = message.ParentPid,
+            TimeMicroseconds = message.TimeMicroseconds,
+            Username = settings.SendUsername ? _userNames.NameOf(credentials.Uid, now) : default,
+            Hostname = settings.SendHostname ? _hostname : default,
+            Cwd = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(message.WorkingDirectory),
+            Uid = credentials.Uid,
+            Gid = credentials.Gid,
+            Truncated = message.Truncated,
+            SharedObjects = _objects,
+            Signature = _objects.ExecutableSignature,
+        };
+        SettingsFields.Fill(ref snapshot, settings, environment, message.Arguments, message.ArgumentCount);
+        if (message.Truncated)
+            _counters.Truncated++;
+
+        int datagramLength = ProcessInfoEncoder.Encode(snapshot, _datagram);
+        if (_collector.Send(_datagram.AsSpan(0, datagramLength)))
+            _counters.Sent++;
+        else
+            _counters.SendFailed++;
+    }
+
+    private void CountMalformed(string problem, Credentials credentials, long now)
+    {
+        _counters.Malformed++;
+        _malformedSinceLog++;
+        if (now < _nextMalformedLog)
+            return;
+        ServiceLog.Warning($"malformed message from pid {credentials.Pid} uid {credentials.Uid}: {problem} ({_malformedSinceLog} malformed since the last such line)");
+        _malformedSinceLog = 0;
+        _nextMalformedLog = now + (long)MalformedLogInterval.TotalMilliseconds;
+    }
+
+    private void WriteCounters(long now)
+    {
+        if (_countersPath is not null)
+            _counters.WriteTo(_countersPath);
+        _nextCountersWrite = now + (long)CountersInterval.TotalMilliseconds;
+    }
+}

@@ -1,0 +1,62 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Ogrt.Agent.Settings;
+
+namespace Ogrt.Agent.Service;
+
+public static class Program
+{
+    /// <summary>sysexits.h EX_CONFIG: the unit does not restart on it.</summary>
+    private const int ConfigurationError = 78;
+
+    public static int Main(string[] args)
+    {
+        ServiceOptions options;
+        try
+        {
+            options = ServiceOptions.Parse(args, Environment.GetEnvironmentVariable);
+        }
+        catch (ArgumentException e)
+        {
+            ServiceLog.Error($"ogrt-agent-service: {e.Message}\n{ServiceOptions.Usage}");
+            return ConfigurationError;
+        }
+
+        AgentSocket socket;
+        try
+        {
+            socket = options.SocketPath is null
+                ? AgentSocket.FromSystemd() ?? AgentSocket.Bind(ServiceOptions.DefaultSocketPath, options.ReceiveBufferBytes)
+                : AgentSocket.Bind(options.SocketPath, options.ReceiveBufferBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            ServiceLog.Error($"ogrt-agent-service: cannot open the agent socket: {e.Message}");
+            return ConfigurationError;
+        }
+
+        CollectorAddress.TryParse(options.Collector, out var address);
+        using var collector = new CollectorSender(address.Host, address.Port, TimeSpan.FromSeconds(30));
+        collector.Start();
+        using (socket)
+        using (var service = new CaptureService(socket, collector, options, Hostname()))
+        {
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            ServiceLog.Information($"ogrt-agent-service: receiving on the {socket.Description}, sending to {Encoding.UTF8.GetString(options.Collector)}"
+                + (collector.ResolvedTo is { } resolved ? $" ({resolved})" : " (not resolved yet: retrying every 2 s)"));
+            service.Run();
+            ServiceLog.Information($"ogrt-agent-service: stopping; {service.Counters.Format().ReplaceLineEndings(", ").TrimEnd(' ', ',')}");
+
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                service.Stop();
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>The node's own name: records say where the process ran, not what its UTS namespace claims.</summary>
+    private static byte[] Hostname() => Encoding.UTF8.GetBytes(Environment.MachineName);
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+using Ogrt.Agent.Settings;
+
+namespace Ogrt.Agent.Service;
+
+/// <summary>
+/// The service's settings: command-line options over its own environment (under systemd,
+/// <c>EnvironmentFile=PREFIX/etc/site.conf</c>: the node's OGRT_COLLECTOR) over build defaults.
+/// </summary>
+internal sealed class ServiceOptions
+{
+    public const string Usage = """
+        usage: ogrt-agent-service [--socket PATH] [--collector HOST:PORT] [--counters PATH]
+                                  [--rate PER_SECOND] [--burst COUNT]
+          --socket PATH          bind this socket (default: the one systemd passes; else /run/ogrt/agent.sock)
+          --collector HOST:PORT  where records go (default: $OGRT_COLLECTOR, else the build default)
+          --counters PATH        where to write the counters that `ogrt doctor` reads
+                                 (default: $RUNTIME_DIRECTORY/counters under systemd, else none)
+          --rate, --burst        per-uid limit: messages per second, and the burst allowed (default 2000, 20000)
+        """;
+
+    public const string DefaultSocketPath = "/run/ogrt/agent.sock";
+
+    public string? SocketPath { get; private set; }
+    public byte[] Collector { get; private set; } = BuildDefaults.Collector.ToArray();
+    public string? CountersPath { get; private set; }
+    public double RatePerSecond { get; private set; } = 2000;
+    public double Burst { get; private set; } = 20000;
+    public int ReceiveBufferBytes { get; } = 8 << 20;
+
+    /// <summary>Parses the options; throws <see cref="ArgumentException"/> with a message for the operator.</summary>
+    public static ServiceOptions Parse(string[] args, Func<string, string?> environment)
+    {
+        var options = new ServiceOptions();
+        if (environment("OGRT_COLLECTOR") is { Length: > 0 } collector)
+            options.Collector = Encoding.UTF8.GetBytes(collector);
+        if (environment("RUNTIME_DIRECTORY") is { Length: > 0 } runtime)
+            options.CountersPath = Path.Combine(runtime.Split(':')[0], "counters");
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--socket": options.SocketPath = Value(); break;
+                case "--collector": options.Collector = Encoding.UTF8.GetBytes(Value()); break;
+                case "--counters": options.CountersPath = Value(); break;
+                case "--rate": options.RatePerSecond = Positive(name, Value()); break;
+                case "--burst": options.Burst = Positive(name, Value()); break;
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+        }
+        if (!CollectorAddress.TryParse(options.Collector, out _))
+            throw new ArgumentException($"the collector address '{Encoding.UTF8.GetString(options.Collector)}' is not HOST[:PORT]");
+        return options;
+    }
+
+    private static double Positive(string name, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 1
+            ? value
+            : throw new ArgumentException($"{name} must be a number of at least 1, not '{text}'");
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Net.Sockets;
+
+namespace Ogrt.Cli.Doctor;
+
+/// <summary>
+/// Is the node capture service there (the agent's normal path): its socket takes a message, and
+/// its counters show records sent and nothing failing. Without it the agent captures in a forked
+/// process per tracked process, which works but costs more and cannot track everything.
+/// </summary>
+internal static class CaptureServiceCheck
+{
+    public const string DefaultSocket = "/run/ogrt/agent.sock";
+    public const string DefaultCounters = "/run/ogrt-agent/counters";
+
+    public static IEnumerable<CheckResult> Run(InstallLayout layout, string? socketPath = null, string? countersPath = null)
+    {
+        const string subject = "capture service";
+        socketPath ??= Environment.GetEnvironmentVariable("OGRT_AGENT_SOCKET") is { Length: > 0 } configured ? configured : DefaultSocket;
+        string enable = $"systemctl enable --now ogrt-agent.socket (units in {layout.Prefix}/share/ogrt/systemd), or run packaging/install.sh without --no-systemd";
+        if (!File.Exists(socketPath))
+        {
+            yield return CheckResult.Warn(subject, $"no socket at {socketPath}: processes are captured in a forked process each (more CPU; not tracked in containers, under small ulimit -u)", enable);
+            yield break;
+        }
+        string? refusal = Probe(socketPath);
+        if (refusal is not null)
+        {
+            yield return CheckResult.Warn(subject, $"{socketPath} refuses messages ({refusal}): processes fall back to a forked capture process", enable);
+            yield break;
+        }
+        yield return CheckResult.Ok(subject, $"{socketPath} is open");
+        if (countersPath is null && socketPath != DefaultSocket)
+            yield break;
+        var counters = ReadCounters(countersPath ?? DefaultCounters);
+        if (counters is null)
+            yield break; // not started yet: socket activation starts it on the first message
+        string summary = string.Join(", ", counters.Select(pair => $"{pair.Key} {pair.Value}"));
+        long Get(string name) => counters.GetValueOrDefault(name);
+        if (Get("send_failed") > 0)
+            yield return CheckResult.Warn(subject, $"records not sent to the collector ({summary})",
+                $"check OGRT_COLLECTOR in {layout.SiteConf} (the service reads it at start: systemctl restart ogrt-agent.service)");
+        else if (Get("malformed") > 0 || Get("rate_limited") > 0)
+            yield return CheckResult.Warn(subject, $"messages dropped ({summary})", "see journalctl -u ogrt-agent.service");
+        else
+            yield return CheckResult.Ok(subject, summary);
+    }
+
+    /// <summary>Connects without sending (a datagram would count as malformed); null when something is bound there.</summary>
+    private static string? Probe(string socketPath)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode.ToString();
+        }
+    }
+
+    private static Dictionary<string, long>? ReadCounters(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path)
+                .Select(line => line.Split(' ', 2))
+                .Where(parts => parts.Length == 2 && long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+                .ToDictionary(parts => parts[0], parts => long.Parse(parts[1], CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
