@@ -637,6 +637,11 @@ static __attribute__((noinline)) int send_to_service(const char *socket_path, ch
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return errno;
+    /* The kernel attaches our credentials when either end asks for them: a message queued
+     * before the service enabled SO_PASSCRED on its socket (an activator that does not) must
+     * still carry them. */
+    int pass_credentials = 1;
+    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &pass_credentials, sizeof pass_credentials);
     struct msghdr header = {
         .msg_name = &address,
         .msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_length + 1),

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Ogrt.Agent.Tests.Gate;
+using Ogrt.Agent.Tests.Infrastructure;
+
+namespace Ogrt.Agent.Tests.Service;
+
+/// <summary>
+/// ogrt-agent-service as its own process: activation by a real socket activator, hostile
+/// input, the per-uid limit, and what its counters report.
+/// </summary>
+public class CaptureServiceTests
+{
+    [Test]
+    public async Task Socket_activation_starts_it_on_the_first_message_and_that_message_becomes_a_record()
+    {
+        string program = await GatePrograms.CompileAsync("exit_status");
+        string service = await AgentBuild.GetServiceExecutableAsync();
+        using var collector = new ProcessInfoListener();
+        string socketPath = Path.Combine(TestScratch.CreateDirectory("activation"), "agent.sock");
+        var activator = Process.Start(new ProcessStartInfo("systemd-socket-activate",
+            ["--datagram", "--listen", socketPath, service, "--collector", collector.CollectorAddress])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            await WaitForAsync(() => File.Exists(socketPath), "the activator's socket");
+            Assert.That(File.ReadAllText($"/proc/{activator.Id}/comm").Trim(), Is.EqualTo("systemd-socket-"), "started before any message");
+
+            ProcessResult result = await AgentProcess.RunAsync(program, [], collector, new Dictionary<string, string?>
+            {
+                ["OGRT_CAPTURE"] = "service",
+                ["OGRT_AGENT_SOCKET"] = socketPath,
+            });
+
+            var info = await collector.WaitForPidAsync(result.Pid);
+            Assert.That(info.Binpath, Is.EqualTo(program));
+            Assert.That(File.ReadAllText($"/proc/{activator.Id}/comm").Trim(), Is.EqualTo("ogrt-agent-serv"), "the activator execs the service");
+        }
+        finally
+        {
+            activator.Kill();
+            await activator.WaitForExitAsync();
+            activator.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task Hostile_messages_are_counted_and_it_goes_on_serving()
+    {
+        using var collector = new ProcessInfoListener();
+        using var service = await CaptureServiceProcess.StartAsync(collector.CollectorAddress);
+        var random = new Random(20261130);
+        byte[] valid = GateMessage.Typical();
+        var hostile = new List<byte[]>
+        {
+            Array.Empty<byte>(),
+            new byte[31],                                          // shorter than the header
+            valid[..^1],                                           // last string not terminated
+            valid.Append((byte)0).ToArray(),                       // one string more than counted
+            GateMessage.Build("/x", ["arg"], [], [])[..^4],        // one string fewer than counted
+            new byte[200 * 1024],                                  // longer than any gate message
+        };
+        byte[] hugeCounts = (byte[])valid.Clone();
+        BitConverter.TryWriteBytes(hugeCounts.AsSpan(20), uint.MaxValue);
+        hostile.Add(hugeCounts);
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] mutated = (byte[])valid.Clone();
+            for (int flips = random.Next(1, 8); flips > 0; flips--)
+                mutated[random.Next(mutated.Length)] = (byte)random.Next(256);
+            hostile.Add(random.Next(4) == 0 ? mutated[..random.Next(mutated.Length)] : mutated);
+            byte[] noise = new byte[random.Next(0, 2048)];
+            random.NextBytes(noise);
+            hostile.Add(noise);
+        }
+
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified) { SendBufferSize = 1 << 20 };
+        var endpoint = new UnixDomainSocketEndPoint(service.SocketPath);
+        int accepted = 0;
+        foreach (byte[] message in hostile)
+            accepted += await SendPacedAsync(socket, endpoint, message) ? 1 : 0;
+        Assert.That(await SendPacedAsync(socket, endpoint, GateMessage.Typical("/apps/bin/after-the-storm")), Is.True);
+
+        await collector.WaitUntilAsync(all => all.Any(info => info.Binpath == "/apps/bin/after-the-storm"), "the valid message after the hostile ones");
+        Assert.That(service.Stop(), Is.Zero, service.Log);
+        var counters = service.ReadCounters();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counters["received"], Is.EqualTo(accepted + 1));
+            Assert.That(counters["received"], Is.EqualTo(counters["malformed"] + counters["sent"] + counters["rate_limited"]));
+            Assert.That(counters["malformed"], Is.GreaterThan(hostile.Count / 2));
+            Assert.That(service.Log, Does.Contain("malformed message from pid"));
+        });
+    }
+
+    [Test]
+    public async Task A_uid_over_its_rate_is_dropped_and_counted()
+    {
+        using var collector = new ProcessInfoListener();
+        using var service = await CaptureServiceProcess.StartAsync(collector.CollectorAddress, "--rate", "1", "--burst", "5");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        var endpoint = new UnixDomainSocketEndPoint(service.SocketPath);
+
+        for (int i = 0; i < 20; i++)
+            Assert.That(await SendPacedAsync(socket, endpoint, GateMessage.Typical($"/apps/bin/run-{i}")), Is.True);
+
+        await collector.WaitForCountAsync(5);
+        Assert.That(service.Stop(), Is.Zero, service.Log);
+        var counters = service.ReadCounters();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counters["sent"], Is.InRange(5, 7), "the burst, and what the rate refilled meanwhile");
+            Assert.That(counters["rate_limited"], Is.EqualTo(20 - counters["sent"]));
+        });
+    }
+
+    /// <summary>Sends one datagram, waiting while the service's queue is full (net.unix.max_dgram_qlen).</summary>
+    private static async Task<bool> SendPacedAsync(Socket socket, UnixDomainSocketEndPoint endpoint, byte[] message)
+    {
+        for (int attempt = 0; attempt < 500; attempt++)
+        {
+            try
+            {
+                socket.SendTo(message, endpoint);
+                return true;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.NoBufferSpaceAvailable)
+            {
+                await Task.Delay(2);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+                Assert.Fail($"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+}
