@@ -5,15 +5,21 @@ using System.Text.RegularExpressions;
 namespace Ogrt.Deployment.Tests.Systemd;
 
 /// <summary>
-/// packaging/install.sh and ogrt-collector.service under a real systemd 252 as PID 1, as an
-/// admin uses them: install with the systemd branch, send records, restart, stop, crash, break
-/// the configuration. The tests share one booted system and run in order; each leaves the
-/// collector active.
+/// packaging/install.sh, ogrt-collector.service and the node capture service's
+/// ogrt-agent.socket/.service under a real systemd 252 as PID 1, as an admin uses them: install
+/// with the systemd branch, send records, restart, stop, crash, break the configuration, track
+/// processes through the socket-activated service. The tests share one booted system and run in
+/// order; each leaves the collector active.
 /// </summary>
 [NonParallelizable]
-public sealed partial class CollectorUnitTests
+public sealed partial class UnitsUnderSystemdTests
 {
     private const string Unit = "ogrt-collector.service";
+    private const string AgentSocket = "ogrt-agent.socket";
+    private const string AgentService = "ogrt-agent.service";
+    /// <summary>A tracked run of /usr/bin/true through the node capture service only.</summary>
+    private const string TrackedTrue = "LD_PRELOAD=/opt/ogrt/lib/libogrt.so OGRT_ACTIVE=1 OGRT_CAPTURE=service OGRT_FILTER='+/usr/bin/true:-*' /usr/bin/true";
+    private const string TrueRecords = "cat /var/log/ogrt/*.jsonl 2>/dev/null | grep -c '\"binpath\":\"/usr/bin/true\"' || true";
     private const string Records = "cat /var/log/ogrt/*.jsonl 2>/dev/null | wc -l";
     private const string SiteConfiguration = "/etc/ogrt/appsettings.json";
 
@@ -134,18 +140,67 @@ public sealed partial class CollectorUnitTests
     }
 
     [Test, Order(7)]
-    public void Systemd_analyze_security_rates_the_unit_at_most_the_ceiling()
+    public void The_agent_socket_is_listening_and_its_first_message_starts_the_service()
     {
-        string report = System.Output($"systemd-analyze security --no-pager {Unit}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(System.Output($"systemctl is-enabled {AgentSocket}"), Is.EqualTo("enabled"));
+            Assert.That(System.Output($"systemctl is-active {AgentSocket}"), Is.EqualTo("active"));
+            Assert.That(System.Output($"systemctl is-active {AgentService} || true"), Is.EqualTo("inactive"), "started before any message");
+        });
+        int before = TrackedRecordCount();
+
+        System.Output(TrackedTrue);
+
+        WaitFor(() => TrackedRecordCount() == before + 1, "the record of a process tracked through the service");
+        Assert.That(System.Output($"systemctl is-active {AgentService}"), Is.EqualTo("active"));
+    }
+
+    [Test, Order(8)]
+    public void Messages_sent_while_the_service_is_down_are_delivered_when_it_comes_back()
+    {
+        int before = TrackedRecordCount();
+        System.Output($"systemctl stop {AgentService}");
+
+        // The socket stays with systemd: the gates' messages queue in the kernel meanwhile,
+        // and the first of them starts the service again.
+        System.Output($"for i in $(seq 50); do {TrackedTrue}; done");
+
+        WaitFor(() => TrackedRecordCount() == before + 50, "50 records sent while the service was stopped");
+        Assert.That(System.Output($"cat /run/ogrt-agent/counters"), Does.Contain("malformed 0").And.Contain("send_failed 0"));
+    }
+
+    [Test, Order(9)]
+    public void A_crashed_agent_service_is_restarted_and_tracking_goes_on()
+    {
+        string before = System.Output($"systemctl show -P MainPID {AgentService}");
+        int records = TrackedRecordCount();
+
+        System.Output($"systemctl kill --signal=KILL {AgentService}");
+        WaitFor(() => System.Output($"systemctl show -P MainPID {AgentService}") is var pid && pid != "0" && pid != before,
+            "systemd restarting the killed service", TimeSpan.FromSeconds(30));
+        System.Output(TrackedTrue);
+
+        WaitFor(() => TrackedRecordCount() == records + 1, "a record after the restart");
+    }
+
+    [TestCase(Unit)]
+    [TestCase(AgentService)]
+    [Order(10)]
+    public void Systemd_analyze_security_rates_the_unit_at_most_the_ceiling(string unit)
+    {
+        string report = System.Output($"systemd-analyze security --no-pager {unit}");
 
         var match = ExposureLine().Match(report);
         Assert.That(match.Success, Is.True, report);
         double exposure = double.Parse(match.Groups["level"].Value, CultureInfo.InvariantCulture);
-        TestContext.Progress.WriteLine($"systemd-analyze security {Unit}: {exposure}");
+        TestContext.Progress.WriteLine($"systemd-analyze security {unit}: {exposure}");
         Assert.That(exposure, Is.LessThanOrEqualTo(ExposureCeiling), report);
     }
 
     private int RecordCount() => int.Parse(System.Output(Records), CultureInfo.InvariantCulture);
+
+    private int TrackedRecordCount() => int.Parse(System.Output(TrueRecords), CultureInfo.InvariantCulture);
 
     private string MainPid() => System.Output($"systemctl show -P MainPID {Unit}");
 
