@@ -92,21 +92,27 @@ build() {
 run() {
     deps
     build "$ARTIFACTS/ogrt"
-    local records="$ARTIFACTS/records"
-    mkdir -p "$records"
+    local records="$ARTIFACTS/records" socket="$ARTIFACTS/run/agent.sock"
+    mkdir -p "$records" "$ARTIFACTS/run"
+    # The node capture service, as ogrt-agent.socket would start it on a node.
+    "$ARTIFACTS/ogrt/sbin/ogrt-agent-service" --socket "$socket" --collector 127.0.0.1:7971 \
+        --counters "$ARTIFACTS/run/agent-counters" &
+    local service=$!
+    trap "kill $service 2>/dev/null" EXIT
     cat >&2 <<EOF
 
-The collector listens on UDP 7971 and writes JSON Lines to $records.
+The collector listens on UDP 7971 and writes JSON Lines to $records;
+the node capture service listens on $socket.
 In another terminal:
 
-    LD_PRELOAD=$ARTIFACTS/ogrt/lib/libogrt.so OGRT_ACTIVE=1 bash
+    LD_PRELOAD=$ARTIFACTS/ogrt/lib/libogrt.so OGRT_ACTIVE=1 OGRT_AGENT_SOCKET=$socket bash
     ls        # every command of that shell is reported
     tail -f $records/*.jsonl
 
-Stop the collector with Ctrl-C.
+Stop both with Ctrl-C.
 
 EOF
-    exec "$ARTIFACTS/ogrt/collector/ogrt-collector" \
+    "$ARTIFACTS/ogrt/collector/ogrt-collector" \
         --Outputs:File:Type=File --Outputs:File:Path="$records" \
         --Collector:StateDirectory="$ARTIFACTS/state"
 }
