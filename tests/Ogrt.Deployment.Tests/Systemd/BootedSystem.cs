@@ -86,17 +86,31 @@ public sealed class BootedSystem : IDisposable
         return result.Output.Trim();
     }
 
-    /// <summary>Powers the system off (nspawn turns SIGTERM into a clean shutdown).</summary>
+    /// <summary>
+    /// Powers the system off: nspawn turns SIGTERM into an orderly shutdown of the container.
+    /// If that does not end it in time, its PID 1 is killed, which ends every process of the
+    /// container (killing only nspawn would leave the booted system running as an orphan).
+    /// </summary>
     public void Dispose()
     {
         if (!_nspawn.HasExited)
         {
-            _nspawn.Kill(entireProcessTree: false);
+            Signal("TERM", _nspawn.Id);
             if (!_nspawn.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                if (_pid1 != 0)
+                    Signal("KILL", _pid1);
                 _nspawn.Kill(entireProcessTree: true);
+            }
         }
         _nspawn.WaitForExit();
         _nspawn.Dispose();
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     private void WaitForBoot()
