@@ -11,6 +11,7 @@ internal unsafe ref struct AgentMessage
     public const int HeaderLength = 32;
     public const int MaxLength = 160 * 1024;
     public const ushort FlagTruncated = 0x1;
+    public const ushort FlagFallbackNotice = 0x2;
 
     public ushort Flags;
     public long TimeMicroseconds;
@@ -26,6 +27,11 @@ internal unsafe ref struct AgentMessage
     public int ObjectCount;
 
     public readonly bool Truncated => (Flags & FlagTruncated) != 0;
+
+    /// <summary>A fork-path capture process's notice that the socket refused its process's message.</summary>
+    public static bool IsFallbackNotice(byte* buffer, int length) =>
+        length == HeaderLength && *(uint*)buffer == Magic && *(ushort*)(buffer + 4) == Version
+        && (*(ushort*)(buffer + 6) & FlagFallbackNotice) != 0;
 
     /// <summary>
     /// Checks a received message and fills <paramref name="message"/> with views into

@@ -85,6 +85,11 @@ internal sealed unsafe class CaptureService : IDisposable
 
     private void Handle(int length, Credentials credentials, long now)
     {
+        if (AgentMessage.IsFallbackNotice(_buffer, length))
+        {
+            _counters.Fallbacks++;
+            return;
+        }
         string? problem = AgentMessage.TryParse(_buffer, length, _strings, out var message);
         if (problem is not null)
         {

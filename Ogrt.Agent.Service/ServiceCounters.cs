@@ -21,6 +21,8 @@ internal sealed class ServiceCounters
     public long SendFailed;
     /// <summary>Messages that the gate had to cut to its size limit (sent, marked truncated).</summary>
     public long Truncated;
+    /// <summary>Processes captured by the fork path because this socket's queue was full (their notices).</summary>
+    public long Fallbacks;
 
     public string Format() => new StringBuilder()
         .Append(CultureInfo.InvariantCulture, $"received {Received}\n")
@@ -29,6 +31,7 @@ internal sealed class ServiceCounters
         .Append(CultureInfo.InvariantCulture, $"rate_limited {RateLimited}\n")
         .Append(CultureInfo.InvariantCulture, $"send_failed {SendFailed}\n")
         .Append(CultureInfo.InvariantCulture, $"truncated {Truncated}\n")
+        .Append(CultureInfo.InvariantCulture, $"fallbacks {Fallbacks}\n")
         .ToString();
 
     /// <summary>Writes the counters to <paramref name="path"/>; a failure only costs this update.</summary>

@@ -8,6 +8,7 @@ internal unsafe struct CaptureRequest
 {
     public const uint AbiVersion = 1;
     public const uint FlagDebugInfo = 0x1;
+    public const uint FlagServiceBusy = 0x2;
 
     public uint Version;
     public uint Flags;

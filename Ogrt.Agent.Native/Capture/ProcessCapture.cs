@@ -56,6 +56,8 @@ internal static unsafe class ProcessCapture
 
         int length = ProcessInfoEncoder.Encode(snapshot, datagram);
         var status = DatagramSender.Send(collector, datagram.AsSpan(0, length), out int error);
+        if ((request->Flags & CaptureRequest.FlagServiceBusy) != 0)
+            FallbackNotice.Send(environment.GetValue("OGRT_AGENT_SOCKET"u8));
         if (debug && status == CaptureStatus.Sent)
             PrintSent(line, length, objects.Count, collector);
         else if (debug)

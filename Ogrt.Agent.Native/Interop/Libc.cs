@@ -11,6 +11,7 @@ internal static unsafe class Libc
 {
     private const string Library = "libc";
 
+    public const int AF_UNIX = 1;
     public const int AF_INET = 2;
     public const int AF_INET6 = 10;
     public const int SOCK_DGRAM = 2;

@@ -29,6 +29,9 @@
 #define OGRT_MESSAGE_MAX_LENGTH (160u * 1024u)
 
 #define OGRT_MESSAGE_FLAG_TRUNCATED 0x1u
+/* A header alone, counts zero, sent by a fork-path capture process: the socket refused its
+ * process's message (queue full), so the service can count the fallbacks it never saw. */
+#define OGRT_MESSAGE_FLAG_FALLBACK_NOTICE 0x2u
 
 struct ogrt_agent_message_header {
     uint32_t magic;             /* OGRT_MESSAGE_MAGIC */

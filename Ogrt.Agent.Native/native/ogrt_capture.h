@@ -33,6 +33,9 @@ struct ogrt_capture_request {
 
 /* OGRT_DEBUG_INFO=1: print the effective settings to stderr (kept open for this case only). */
 #define OGRT_CAPTURE_FLAG_DEBUG_INFO 0x1u
+/* The node capture service's socket refused the message (its queue was full): the capture
+ * process tells the service, which counts it (ogrt_agent_message.h, FALLBACK_NOTICE). */
+#define OGRT_CAPTURE_FLAG_SERVICE_BUSY 0x2u
 
 /* Returns 0 when a datagram was sent, a negative value otherwise. Never prints unless
  * OGRT_CAPTURE_FLAG_DEBUG_INFO is set. */

@@ -672,7 +672,8 @@ static enum capture_paths capture_paths(char **envp, int debug)
 
 /* Starts a capture process (the fork path), unless that would hurt this process. */
 static __attribute__((noinline)) void capture_in_fork(int argc, char **argv, char **envp, const char *exe, int debug,
-                                                      int64_t time_us, const struct process_status *status)
+                                                      int64_t time_us, const struct process_status *status,
+                                                      int service_busy)
 {
     struct ogrt_launch launch;
     size_t install_length;
@@ -695,7 +696,7 @@ static __attribute__((noinline)) void capture_in_fork(int argc, char **argv, cha
     launch.keep_stderr = debug;
     launch.request = (struct ogrt_capture_request){
         .abi_version = OGRT_CAPTURE_ABI_VERSION,
-        .flags = debug ? OGRT_CAPTURE_FLAG_DEBUG_INFO : 0u,
+        .flags = (debug ? OGRT_CAPTURE_FLAG_DEBUG_INFO : 0u) | (service_busy ? OGRT_CAPTURE_FLAG_SERVICE_BUSY : 0u),
         .pid = pid,
         .parent_pid = getppid(),
         .time_us = time_us,
@@ -750,6 +751,7 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t time_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
     enum capture_paths paths = capture_paths(envp, debug);
+    int service_busy = 0;
     if (paths & CAPTURE_SERVICE) {
         const char *socket_path = env_value(envp, "OGRT_AGENT_SOCKET");
         if (socket_path == NULL || socket_path[0] == '\0')
@@ -760,9 +762,10 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
             return;
         }
         debug_line(debug, "node capture service at ", socket_path, ": ", send_error_name(error));
+        service_busy = error == EAGAIN;
     }
     if (paths & CAPTURE_FORK)
-        capture_in_fork(argc, argv, envp, exe, debug, time_us, &status);
+        capture_in_fork(argc, argv, envp, exe, debug, time_us, &status, service_busy);
 }
 
 /* Everything after the OGRT_ACTIVE check: the filter decision. Not inlined, so that its

@@ -40,6 +40,9 @@ internal static class CaptureServiceCheck
         if (Get("send_failed") > 0)
             yield return CheckResult.Warn(subject, $"records not sent to the collector ({summary})",
                 $"check OGRT_COLLECTOR in {layout.SiteConf} (the service reads it at start: systemctl restart ogrt-agent.service)");
+        else if (Get("fallbacks") > 0)
+            yield return CheckResult.Warn(subject, $"its socket's queue was full and processes fell back to a capture process each ({summary})",
+                "raise net.unix.max_dgram_qlen (sysctl; systemd boots with 512) before ogrt-agent.socket starts, or look for what floods it");
         else if (Get("malformed") > 0 || Get("rate_limited") > 0)
             yield return CheckResult.Warn(subject, $"messages dropped ({summary})", "see journalctl -u ogrt-agent.service");
         else

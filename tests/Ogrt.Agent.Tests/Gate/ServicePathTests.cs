@@ -191,6 +191,45 @@ public class ServicePathTests
     }
 
     [Test]
+    public async Task A_process_refused_by_a_full_queue_is_captured_by_the_fork_path_and_the_service_counts_it()
+    {
+        string program = await GatePrograms.CompileAsync("exit_status");
+        using var collector = new ProcessInfoListener();
+        using var service = await CaptureServiceProcess.StartAsync(collector.CollectorAddress);
+        int junk = 0;
+        using (var stopped = new ProcessPause(service.Pid))
+        {
+            using (var filler = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified) { Blocking = false })
+            {
+                try
+                {
+                    for (; junk < 10_000; junk++)
+                        filler.SendTo([1, 2, 3], new UnixDomainSocketEndPoint(service.SocketPath));
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+                {
+                }
+            }
+            var environment = new Dictionary<string, string?>(Only(program)) { ["OGRT_AGENT_SOCKET"] = service.SocketPath };
+
+            ProcessResult result = await AgentProcess.RunAsync(program, [], collector, environment);
+
+            var info = await collector.WaitForPidAsync(result.Pid);
+            Assert.That(info.Binpath, Is.EqualTo(program));
+        }
+        // Resumed: the service drains the junk, then the capture process's notice comes in.
+        await collector.AssertNothingMoreAsync(TimeSpan.FromSeconds(1.5));
+        Assert.That(service.Stop(), Is.Zero, service.Log);
+        var counters = service.ReadCounters();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counters["fallbacks"], Is.EqualTo(1));
+            Assert.That(counters["malformed"], Is.EqualTo(junk));
+            Assert.That(counters["sent"], Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task A_PID_1_and_a_subreaper_are_tracked_on_the_service_path()
     {
         string launcher = await GatePrograms.CompileAsync("launcher");

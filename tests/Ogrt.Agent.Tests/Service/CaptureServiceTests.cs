@@ -90,7 +90,7 @@ public class CaptureServiceTests
         Assert.Multiple(() =>
         {
             Assert.That(counters["received"], Is.EqualTo(accepted + 1));
-            Assert.That(counters["received"], Is.EqualTo(counters["malformed"] + counters["sent"] + counters["rate_limited"]));
+            Assert.That(counters["received"], Is.EqualTo(counters["malformed"] + counters["sent"] + counters["rate_limited"] + counters["fallbacks"]));
             Assert.That(counters["malformed"], Is.GreaterThan(hostile.Count / 2));
             Assert.That(service.Log, Does.Contain("malformed message from pid"));
         });
