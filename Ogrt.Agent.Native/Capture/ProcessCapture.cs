@@ -43,7 +43,8 @@ internal static unsafe class ProcessCapture
             Pid = request->Pid,
             ParentPid = request->ParentPid,
             TimeMicroseconds = request->TimeMicroseconds,
-            Username = settings.SendUsername ? ReadUsername(environment) : default,
+            // The real uid's passwd name, never $USER: as upstream, and as the service path.
+            Username = settings.SendUsername ? PasswdName.Of(Libc.getuid()) : default,
             Hostname = settings.SendHostname ? ReadHostname(utsname) : default,
             Cwd = ReadWorkingDirectory(cwd),
             Uid = Libc.getuid(),
@@ -63,15 +64,6 @@ internal static unsafe class ProcessCapture
         else if (debug)
             PrintFailure(line, status == CaptureStatus.UnresolvedCollector ? "cannot resolve collector "u8 : "cannot send to collector "u8, collector.Host, error);
         return status;
-    }
-
-    /// <summary>USER, then LOGNAME, then the passwd entry of the real uid.</summary>
-    private static ReadOnlySpan<byte> ReadUsername(EnvironmentBlock environment)
-    {
-        var name = environment.GetValue("USER"u8);
-        if (name.IsEmpty)
-            name = environment.GetValue("LOGNAME"u8);
-        return name.IsEmpty ? PasswdName.Of(Libc.getuid()) : name;
     }
 
     private static ReadOnlySpan<byte> ReadHostname(Span<byte> utsname)

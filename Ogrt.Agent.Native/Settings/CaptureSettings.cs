@@ -10,6 +10,8 @@ internal ref struct CaptureSettings
 {
     public ReadOnlySpan<byte> Collector;
     public ReadOnlySpan<byte> JobIdVariables;
+    /// <summary>job_id when no job id variable is set; empty: no job_id.</summary>
+    public ReadOnlySpan<byte> JobIdDefault;
     public ReadOnlySpan<byte> EnvironmentCapture;
     public bool SendUsername;
     public bool SendHostname;
@@ -21,6 +23,8 @@ internal ref struct CaptureSettings
     {
         Collector = ValueOrDefault(environment, "OGRT_COLLECTOR"u8, BuildDefaults.Collector),
         JobIdVariables = ValueOrDefault(environment, "OGRT_JOBID_VARS"u8, BuildDefaults.JobIdVariables),
+        // Set but empty is a choice ("no job_id"), as for OGRT_ENV_CAPTURE.
+        JobIdDefault = environment.TryGetValue("OGRT_JOBID_DEFAULT"u8, out var jobIdDefault) ? jobIdDefault : BuildDefaults.JobIdDefault,
         // Set but empty is a choice ("send nothing"), unlike the other settings.
         EnvironmentCapture = environment.TryGetValue("OGRT_ENV_CAPTURE"u8, out var capture) ? capture : BuildDefaults.EnvironmentCapture,
         SendUsername = Flag(environment, "OGRT_SEND_USERNAME"u8, BuildDefaults.SendUsername),
@@ -30,7 +34,7 @@ internal ref struct CaptureSettings
         Silent = Flag(environment, "OGRT_SILENT"u8, false),
     };
 
-    /// <summary>The value of the first variable of the job id list that is set and non-empty.</summary>
+    /// <summary>The value of the first variable of the job id list that is set and non-empty, else <see cref="JobIdDefault"/>.</summary>
     public readonly ReadOnlySpan<byte> FindJobId(EnvironmentBlock environment)
     {
         foreach (var name in new SeparatedValues(JobIdVariables, (byte)','))
@@ -38,7 +42,7 @@ internal ref struct CaptureSettings
             if (environment.TryGetValue(name, out var value) && !value.IsEmpty)
                 return value;
         }
-        return default;
+        return JobIdDefault;
     }
 
     private static ReadOnlySpan<byte> ValueOrDefault(EnvironmentBlock environment, ReadOnlySpan<byte> name, ReadOnlySpan<byte> fallback)

@@ -5,7 +5,8 @@ namespace Ogrt.Agent.Wire;
 /// <summary>
 /// Serializes a <see cref="ProcessSnapshot"/> as one framed ProcessInfo datagram (field
 /// numbers of protocol/ogrt.proto) that never exceeds <see cref="MaxDatagramLength"/>.
-/// <para>Truncation, in this order, marking the record <c>truncated</c>:</para>
+/// <para>A record that fits is sent whole. Otherwise it is cut in this order and marked
+/// <c>truncated</c>:</para>
 /// <list type="number">
 /// <item>every string is cut to <see cref="MaxTextLength"/> bytes (at a UTF-8 boundary);</item>
 /// <item>environment variables beyond what fits are dropped (a prefix is kept);</item>
@@ -23,7 +24,7 @@ internal static class ProcessInfoEncoder
     public const int MaxPayloadLength = MaxDatagramLength - HeaderLength;
     public const uint ProcessInfoMessageType = 12;
 
-    /// <summary>PATH_MAX: no single string or list entry is sent longer than this.</summary>
+    /// <summary>PATH_MAX: in a record too large for one datagram, no single string or list entry is sent longer than this.</summary>
     public const int MaxTextLength = 4096;
 
     /// <summary>Room kept for shared objects (several hundred paths) before arguments take the rest.</summary>
@@ -62,15 +63,17 @@ internal static class ProcessInfoEncoder
         if (datagram.Length < MaxDatagramLength)
             throw new ArgumentException("The datagram buffer must hold the largest datagram.", nameof(datagram));
 
+        // Strings are cut to MaxTextLength only in a record that does not fit whole.
+        int textLimit = Fits(snapshot, int.MaxValue) ? int.MaxValue : MaxTextLength;
         bool truncated = snapshot.Truncated;
         var writer = new ProtobufWriter(datagram.Slice(HeaderLength, MaxPayloadLength));
-        WriteScalars(ref writer, snapshot, ref truncated);
+        WriteScalars(ref writer, snapshot, textLimit, ref truncated);
 
         int budget = MaxPayloadLength - writer.Position - TruncatedFlagSize;
-        int argumentsNeed = ArgumentsSize(snapshot.Arguments) + CmdlineSize(snapshot.Arguments);
-        int modulesNeed = ModulesSize(snapshot.LoadedModules);
-        int sharedObjectsNeed = SharedObjectsSize(snapshot.SharedObjects);
-        int environmentNeed = StringListSize(EnvironmentField, snapshot.Environment);
+        int argumentsNeed = ArgumentsSize(snapshot.Arguments, textLimit) + CmdlineSize(snapshot.Arguments);
+        int modulesNeed = ModulesSize(snapshot.LoadedModules, textLimit);
+        int sharedObjectsNeed = SharedObjectsSize(snapshot.SharedObjects, textLimit);
+        int environmentNeed = StringListSize(EnvironmentField, snapshot.Environment, textLimit);
 
         // Reserved shares first, then the rest in order of importance: what is granted last is
         // what is cut first.
@@ -82,10 +85,10 @@ internal static class ProcessInfoEncoder
         sharedObjectsGrant += Take(sharedObjectsNeed - sharedObjectsGrant, ref remaining);
         int environmentGrant = Take(environmentNeed, ref remaining);
 
-        WriteArguments(ref writer, snapshot.Arguments, argumentsNeed, argumentsGrant, ref truncated);
-        WriteModules(ref writer, snapshot.LoadedModules, modulesGrant, ref truncated);
-        WriteSharedObjects(ref writer, snapshot.SharedObjects, sharedObjectsGrant, ref truncated);
-        WriteStringList(ref writer, EnvironmentField, snapshot.Environment, environmentGrant, ref truncated);
+        WriteArguments(ref writer, snapshot.Arguments, argumentsNeed, argumentsGrant, textLimit, ref truncated);
+        WriteModules(ref writer, snapshot.LoadedModules, modulesGrant, textLimit, ref truncated);
+        WriteSharedObjects(ref writer, snapshot.SharedObjects, sharedObjectsGrant, textLimit, ref truncated);
+        WriteStringList(ref writer, EnvironmentField, snapshot.Environment, environmentGrant, textLimit, ref truncated);
         if (truncated)
             writer.WriteBoolField(TruncatedField, true);
 
@@ -94,6 +97,31 @@ internal static class ProcessInfoEncoder
         return HeaderLength + writer.Position;
     }
 
+    /// <summary>Whether the whole record, strings cut to <paramref name="textLimit"/>, fits one datagram.</summary>
+    private static bool Fits(scoped in ProcessSnapshot snapshot, int textLimit)
+    {
+        long size = ScalarsSize(snapshot, textLimit) + TruncatedFlagSize
+            + (long)ArgumentsSize(snapshot.Arguments, textLimit) + CmdlineSize(snapshot.Arguments)
+            + ModulesSize(snapshot.LoadedModules, textLimit)
+            + SharedObjectsSize(snapshot.SharedObjects, textLimit)
+            + StringListSize(EnvironmentField, snapshot.Environment, textLimit);
+        return size <= MaxPayloadLength;
+    }
+
+    private static long ScalarsSize(scoped in ProcessSnapshot snapshot, int textLimit)
+    {
+        // Numbers take at most 10 bytes, plus a tag of up to 2.
+        const int ScalarFields = 6;
+        return ScalarFields * 12L
+            + OptionalTextSize(BinpathField, snapshot.Binpath, textLimit) + OptionalTextSize(SignatureField, snapshot.Signature, textLimit)
+            + OptionalTextSize(JobIdField, snapshot.JobId, textLimit) + OptionalTextSize(UsernameField, snapshot.Username, textLimit)
+            + OptionalTextSize(HostnameField, snapshot.Hostname, textLimit) + OptionalTextSize(CwdField, snapshot.Cwd, textLimit)
+            + OptionalTextSize(AgentVersionField, snapshot.AgentVersion, textLimit);
+    }
+
+    private static int OptionalTextSize(int field, ReadOnlySpan<byte> text, int textLimit) =>
+        text.IsEmpty ? 0 : ListEntrySize(field, text, textLimit);
+
     private static int Take(int need, ref int remaining)
     {
         int granted = Math.Max(0, Math.Min(need, remaining));
@@ -101,57 +129,57 @@ internal static class ProcessInfoEncoder
         return granted;
     }
 
-    private static void WriteScalars(ref ProtobufWriter writer, scoped in ProcessSnapshot snapshot, ref bool truncated)
+    private static void WriteScalars(ref ProtobufWriter writer, scoped in ProcessSnapshot snapshot, int textLimit, ref bool truncated)
     {
-        writer.WriteTextField(BinpathField, Utf8Boundary.Prefix(snapshot.Binpath, MaxTextLength, ref truncated));
+        writer.WriteTextField(BinpathField, Utf8Boundary.Prefix(snapshot.Binpath, textLimit, ref truncated));
         writer.WriteInt64Field(PidField, snapshot.Pid);
         writer.WriteInt64Field(ParentPidField, snapshot.ParentPid);
         writer.WriteInt64Field(TimeField, Math.DivRem(snapshot.TimeMicroseconds, 1_000_000L).Quotient);
-        WriteOptionalText(ref writer, SignatureField, snapshot.Signature, ref truncated);
-        WriteOptionalText(ref writer, JobIdField, snapshot.JobId, ref truncated);
-        WriteOptionalText(ref writer, UsernameField, snapshot.Username, ref truncated);
-        WriteOptionalText(ref writer, HostnameField, snapshot.Hostname, ref truncated);
+        WriteOptionalText(ref writer, SignatureField, snapshot.Signature, textLimit, ref truncated);
+        WriteOptionalText(ref writer, JobIdField, snapshot.JobId, textLimit, ref truncated);
+        WriteOptionalText(ref writer, UsernameField, snapshot.Username, textLimit, ref truncated);
+        WriteOptionalText(ref writer, HostnameField, snapshot.Hostname, textLimit, ref truncated);
         writer.WriteUInt32Field(UidField, snapshot.Uid);
         writer.WriteUInt32Field(GidField, snapshot.Gid);
-        WriteOptionalText(ref writer, CwdField, snapshot.Cwd, ref truncated);
+        WriteOptionalText(ref writer, CwdField, snapshot.Cwd, textLimit, ref truncated);
         writer.WriteInt64Field(TimeMicrosecondsField, snapshot.TimeMicroseconds);
-        WriteOptionalText(ref writer, AgentVersionField, snapshot.AgentVersion, ref truncated);
+        WriteOptionalText(ref writer, AgentVersionField, snapshot.AgentVersion, textLimit, ref truncated);
     }
 
-    private static void WriteOptionalText(ref ProtobufWriter writer, int field, ReadOnlySpan<byte> text, ref bool truncated)
+    private static void WriteOptionalText(ref ProtobufWriter writer, int field, ReadOnlySpan<byte> text, int textLimit, ref bool truncated)
     {
         if (!text.IsEmpty)
-            writer.WriteTextField(field, Utf8Boundary.Prefix(text, MaxTextLength, ref truncated));
+            writer.WriteTextField(field, Utf8Boundary.Prefix(text, textLimit, ref truncated));
     }
 
-    private static int ListEntrySize(int field, ReadOnlySpan<byte> entry) =>
-        ProtobufWriter.LengthDelimitedSize(field, Math.Min(entry.Length, MaxTextLength));
+    private static int ListEntrySize(int field, ReadOnlySpan<byte> entry, int textLimit) =>
+        ProtobufWriter.LengthDelimitedSize(field, Math.Min(entry.Length, textLimit));
 
-    private static int StringListSize(int field, IByteStringList? list)
+    private static int StringListSize(int field, IByteStringList? list, int textLimit)
     {
         int size = 0;
         for (int i = 0; list is not null && i < list.Count; i++)
-            size = SaturatingAdd(size, ListEntrySize(field, list[i]));
+            size = SaturatingAdd(size, ListEntrySize(field, list[i], textLimit));
         return size;
     }
 
-    private static void WriteStringList(ref ProtobufWriter writer, int field, IByteStringList? list, int budget, ref bool truncated)
+    private static void WriteStringList(ref ProtobufWriter writer, int field, IByteStringList? list, int budget, int textLimit, ref bool truncated)
     {
         int used = 0;
         for (int i = 0; list is not null && i < list.Count; i++)
         {
             var entry = list[i];
-            used += ListEntrySize(field, entry);
+            used += ListEntrySize(field, entry, textLimit);
             if (used > budget)
             {
                 truncated = true;
                 return;
             }
-            writer.WriteTextField(field, Utf8Boundary.Prefix(entry, MaxTextLength, ref truncated));
+            writer.WriteTextField(field, Utf8Boundary.Prefix(entry, textLimit, ref truncated));
         }
     }
 
-    private static int ArgumentsSize(IByteStringList? arguments) => StringListSize(ArgumentsField, arguments);
+    private static int ArgumentsSize(IByteStringList? arguments, int textLimit) => StringListSize(ArgumentsField, arguments, textLimit);
 
     private static long JoinedLength(IByteStringList? parts)
     {
@@ -173,12 +201,12 @@ internal static class ProcessInfoEncoder
     /// arguments and cmdline carry the same text; when both do not fit, arguments keep the
     /// first half of the room (whole entries) and cmdline the rest (its tail cut).
     /// </summary>
-    private static void WriteArguments(ref ProtobufWriter writer, IByteStringList? arguments, int need, int grant, ref bool truncated)
+    private static void WriteArguments(ref ProtobufWriter writer, IByteStringList? arguments, int need, int grant, int textLimit, ref bool truncated)
     {
         if (arguments is null || arguments.Count == 0)
             return;
         int start = writer.Position;
-        WriteStringList(ref writer, ArgumentsField, arguments, need <= grant ? grant : grant / 2, ref truncated);
+        WriteStringList(ref writer, ArgumentsField, arguments, need <= grant ? grant : grant / 2, textLimit, ref truncated);
         int cmdlineBudget = grant - (writer.Position - start);
         int maxContent = LargestContent(CmdlineField, cmdlineBudget);
         if (maxContent <= 0)
@@ -199,66 +227,66 @@ internal static class ProcessInfoEncoder
         return content;
     }
 
-    private static int ModuleSize(ReadOnlySpan<byte> name) =>
-        ProtobufWriter.LengthDelimitedSize(LoadedModulesField, ListEntrySize(ModuleNameField, name));
+    private static int ModuleSize(ReadOnlySpan<byte> name, int textLimit) =>
+        ProtobufWriter.LengthDelimitedSize(LoadedModulesField, ListEntrySize(ModuleNameField, name, textLimit));
 
-    private static int ModulesSize(IByteStringList? modules)
+    private static int ModulesSize(IByteStringList? modules, int textLimit)
     {
         int size = 0;
         for (int i = 0; modules is not null && i < modules.Count; i++)
-            size = SaturatingAdd(size, ModuleSize(modules[i]));
+            size = SaturatingAdd(size, ModuleSize(modules[i], textLimit));
         return size;
     }
 
-    private static void WriteModules(ref ProtobufWriter writer, IByteStringList? modules, int budget, ref bool truncated)
+    private static void WriteModules(ref ProtobufWriter writer, IByteStringList? modules, int budget, int textLimit, ref bool truncated)
     {
         int used = 0;
         for (int i = 0; modules is not null && i < modules.Count; i++)
         {
             var name = modules[i];
-            used += ModuleSize(name);
+            used += ModuleSize(name, textLimit);
             if (used > budget)
             {
                 truncated = true;
                 return;
             }
-            var kept = Utf8Boundary.Prefix(name, MaxTextLength, ref truncated);
+            var kept = Utf8Boundary.Prefix(name, textLimit, ref truncated);
             writer.WriteLengthDelimitedHeader(LoadedModulesField, ProtobufWriter.LengthDelimitedSize(ModuleNameField, kept.Length));
             writer.WriteTextField(ModuleNameField, kept);
         }
     }
 
-    private static int SharedObjectContentSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature) =>
-        ListEntrySize(SharedObjectPathField, path)
-        + (signature.IsEmpty ? 0 : ListEntrySize(SharedObjectSignatureField, signature));
+    private static int SharedObjectContentSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, int textLimit) =>
+        ListEntrySize(SharedObjectPathField, path, textLimit)
+        + (signature.IsEmpty ? 0 : ListEntrySize(SharedObjectSignatureField, signature, textLimit));
 
-    private static int SharedObjectSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature) =>
-        ProtobufWriter.LengthDelimitedSize(SharedObjectsField, SharedObjectContentSize(path, signature));
+    private static int SharedObjectSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, int textLimit) =>
+        ProtobufWriter.LengthDelimitedSize(SharedObjectsField, SharedObjectContentSize(path, signature, textLimit));
 
-    private static int SharedObjectsSize(ISharedObjectList? objects)
+    private static int SharedObjectsSize(ISharedObjectList? objects, int textLimit)
     {
         int size = 0;
         for (int i = 0; objects is not null && i < objects.Count; i++)
-            size = SaturatingAdd(size, SharedObjectSize(objects.PathAt(i), objects.SignatureAt(i)));
+            size = SaturatingAdd(size, SharedObjectSize(objects.PathAt(i), objects.SignatureAt(i), textLimit));
         return size;
     }
 
-    private static void WriteSharedObjects(ref ProtobufWriter writer, ISharedObjectList? objects, int budget, ref bool truncated)
+    private static void WriteSharedObjects(ref ProtobufWriter writer, ISharedObjectList? objects, int budget, int textLimit, ref bool truncated)
     {
         int used = 0;
         for (int i = 0; objects is not null && i < objects.Count; i++)
         {
             var path = objects.PathAt(i);
             var signature = objects.SignatureAt(i);
-            used += SharedObjectSize(path, signature);
+            used += SharedObjectSize(path, signature, textLimit);
             if (used > budget)
             {
                 truncated = true;
                 return;
             }
-            path = Utf8Boundary.Prefix(path, MaxTextLength, ref truncated);
-            signature = Utf8Boundary.Prefix(signature, MaxTextLength, ref truncated);
-            writer.WriteLengthDelimitedHeader(SharedObjectsField, SharedObjectContentSize(path, signature));
+            path = Utf8Boundary.Prefix(path, textLimit, ref truncated);
+            signature = Utf8Boundary.Prefix(signature, textLimit, ref truncated);
+            writer.WriteLengthDelimitedHeader(SharedObjectsField, SharedObjectContentSize(path, signature, textLimit));
             writer.WriteTextField(SharedObjectPathField, path);
             if (!signature.IsEmpty)
                 writer.WriteTextField(SharedObjectSignatureField, signature);

@@ -109,10 +109,13 @@ static const char *env_value(char **envp, const char *name)
     return NULL;
 }
 
-static int env_is_one(char **envp, const char *name)
+/* Whether a switch is on: "1", "yes" or "true", exactly as upstream OGRT reads its switches
+ * (so a site's module files written for it keep working). */
+static int env_is_enabled(char **envp, const char *name)
 {
     const char *value = env_value(envp, name);
-    return value != NULL && value[0] == '1' && value[1] == '\0';
+    return value != NULL
+           && ((value[0] == '1' && value[1] == '\0') || strcmp(value, "yes") == 0 || strcmp(value, "true") == 0);
 }
 
 /* OGRT_DEBUG_INFO output: one line on the tracked process's stderr, without stdio (which
@@ -423,7 +426,7 @@ static const char *unsafe_to_track(char **envp, const struct process_status *sta
         return "secure-execution (setuid/setgid/capabilities) process";
     /* A seccomp filter may answer socket() or clone() by killing the process: only with the
      * operator's consent (container runtimes' default profiles allow both). */
-    if (status->seccomp != 0 && !(status->seccomp == 2 && env_is_one(envp, "OGRT_TRACK_SECCOMP")))
+    if (status->seccomp != 0 && !(status->seccomp == 2 && env_is_enabled(envp, "OGRT_TRACK_SECCOMP")))
         return "process runs under seccomp (OGRT_TRACK_SECCOMP=1 to track it anyway)";
     return NULL;
 }
@@ -773,7 +776,7 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
 static __attribute__((noinline)) void track_if_wanted(int argc, char **argv, char **envp)
 {
     int saved_errno = errno;
-    int debug = env_is_one(envp, "OGRT_DEBUG_INFO") && !env_is_one(envp, "OGRT_SILENT");
+    int debug = env_is_enabled(envp, "OGRT_DEBUG_INFO") && !env_is_enabled(envp, "OGRT_SILENT");
 
     char exe[PATH_MAX];
     ssize_t exe_length = readlink("/proc/self/exe", exe, sizeof exe);
@@ -796,6 +799,6 @@ static __attribute__((constructor)) void ogrt_gate(int argc, char **argv, char *
     if (gate_has_run)
         return;
     gate_has_run = 1;
-    if (env_is_one(envp, "OGRT_ACTIVE"))
+    if (env_is_enabled(envp, "OGRT_ACTIVE"))
         track_if_wanted(argc, argv, envp);
 }

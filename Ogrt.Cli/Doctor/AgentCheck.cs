@@ -53,9 +53,9 @@ internal static class AgentCheck
         string? active = Environment.GetEnvironmentVariable("OGRT_ACTIVE");
         return active switch
         {
-            "1" => CheckResult.Ok("OGRT_ACTIVE", "1"),
+            "1" or "yes" or "true" => CheckResult.Ok("OGRT_ACTIVE", active),
             null => CheckResult.Fail("OGRT_ACTIVE", "not set: the preloaded agent stays idle", "module load ogrt, or: export OGRT_ACTIVE=1"),
-            _ => CheckResult.Fail("OGRT_ACTIVE", $"'{active}': only 1 switches the agent on", "export OGRT_ACTIVE=1"),
+            _ => CheckResult.Fail("OGRT_ACTIVE", $"'{active}': only 1, yes or true switch the agent on", "export OGRT_ACTIVE=1"),
         };
     }
 

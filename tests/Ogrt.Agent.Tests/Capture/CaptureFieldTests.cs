@@ -84,7 +84,7 @@ public class CaptureFieldTests(CapturePath path)
             Assert.That(info.TimeUs / 1_000_000, Is.EqualTo(info.Time));
             Assert.That(info.Uid, Is.EqualTo(Libc.getuid()));
             Assert.That(info.Gid, Is.EqualTo(Libc.getgid()));
-            Assert.That(info.Username, Is.EqualTo(path == CapturePath.Service ? Environment.UserName : "field-test-user"));
+            Assert.That(info.Username, Is.EqualTo(Environment.UserName), "the uid's passwd name, not $USER");
             Assert.That(info.Hostname, Is.EqualTo(Environment.MachineName));
             Assert.That(info.Cwd, Is.EqualTo(workingDirectory));
             Assert.That(info.JobId, Is.EqualTo("4242"));
@@ -140,7 +140,7 @@ public class CaptureFieldTests(CapturePath path)
     }
 
     [Test]
-    public async Task SendTogglesOmitTheirFieldsAndUsernameFallsBackToPasswd()
+    public async Task SendTogglesOmitTheirFieldsAndUsernameIsThePasswdNameWhateverTheEnvironmentSays()
     {
         using var collector = await CaptureServiceProcess.StartListenerAsync(path);
         var (quiet, _) = await RunTrackedAsync(collector, new()
@@ -160,8 +160,41 @@ public class CaptureFieldTests(CapturePath path)
             Assert.That(quiet.LoadedModules, Is.Empty);
             Assert.That(quiet.SharedObjects, Is.Not.Empty, "the rest is still sent");
             Assert.That(fallback.Username, Is.EqualTo(Environment.UserName), "passwd entry of the uid");
-            // The service path never believes the environment: the kernel's uid, then passwd.
-            Assert.That(logname.Username, Is.EqualTo(path == CapturePath.Service ? Environment.UserName : "from-logname"));
+            Assert.That(logname.Username, Is.EqualTo(Environment.UserName), "passwd entry of the uid, as upstream");
+        }
+    }
+
+    [Test]
+    public async Task JobIdIsTheFirstSetVariableWithJOBIDLast_ElseUNKNOWN_OrNoneWhenTheDefaultIsEmpty()
+    {
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
+        var noJob = new Dictionary<string, string?> { ["SLURM_JOB_ID"] = null, ["PBS_JOBID"] = null, ["LSB_JOBID"] = null, ["JOB_ID"] = null, ["FLUX_JOB_ID"] = null, ["JOBID"] = null };
+
+        var (jobid, _) = await RunTrackedAsync(collector, new(noJob) { ["JOBID"] = "77" });
+        var (unknown, _) = await RunTrackedAsync(collector, noJob);
+        var (none, _) = await RunTrackedAsync(collector, new(noJob) { ["OGRT_JOBID_DEFAULT"] = "" });
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(jobid.JobId, Is.EqualTo("77"));
+            Assert.That(unknown.JobId, Is.EqualTo("UNKNOWN"), "upstream's value when no job id is set");
+            Assert.That(none.HasJobId, Is.False);
+        }
+    }
+
+    [Test]
+    public async Task ARecordThatFitsKeepsEveryStringWhole()
+    {
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
+        string long1 = new('a', 9000), long2 = new('b', 5000);
+
+        var (info, _) = await RunTrackedAsync(collector, new() { ["OGRT_ENV_CAPTURE"] = "FIELD_LONG", ["FIELD_LONG"] = long2 }, long1);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(info.HasTruncated, Is.False);
+            Assert.That(info.Arguments, Is.EqualTo(new[] { program, long1 }));
+            Assert.That(info.Cmdline, Is.EqualTo($"{program} {long1}"));
+            Assert.That(info.EnvironmentVariables, Is.EqualTo(new[] { "FIELD_LONG=" + long2 }));
         }
     }
 

@@ -16,7 +16,8 @@ public unsafe class CaptureSettingsTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(Text(settings.Collector), Is.EqualTo(Text(BuildDefaults.Collector)).And.EqualTo("localhost:7971"));
-            Assert.That(Text(settings.JobIdVariables), Is.EqualTo("SLURM_JOB_ID,PBS_JOBID,LSB_JOBID,JOB_ID,FLUX_JOB_ID"));
+            Assert.That(Text(settings.JobIdVariables), Is.EqualTo("SLURM_JOB_ID,PBS_JOBID,LSB_JOBID,JOB_ID,FLUX_JOB_ID,JOBID"));
+            Assert.That(Text(settings.JobIdDefault), Is.EqualTo("UNKNOWN"));
             Assert.That(Text(settings.EnvironmentCapture), Is.EqualTo("none"));
             Assert.That(settings.SendUsername && settings.SendHostname && settings.SendCmdline && settings.SendModules, Is.True);
             Assert.That(settings.Silent, Is.False);

@@ -73,7 +73,7 @@ public class InProcessCaptureTests
             Assert.That(info.Cmdline, Is.EqualTo("/opt/fake/prog --flag two words"));
             Assert.That(info.Arguments, Is.EqualTo(new[] { "/opt/fake/prog", "--flag", "two words" }));
             Assert.That(info.ParentPid, Is.EqualTo(Environment.ProcessId));
-            Assert.That(info.Username, Is.EqualTo("in-process-user"));
+            Assert.That(info.Username, Is.EqualTo(Environment.UserName), "the uid's passwd name, not USER");
             Assert.That(info.JobId, Is.EqualTo("77.pbs"));
             Assert.That(info.Hostname, Is.EqualTo(Environment.MachineName));
             Assert.That(info.Cwd, Is.EqualTo(Environment.CurrentDirectory));

@@ -2,7 +2,7 @@ using Ogrt.Agent.Tests.Infrastructure;
 
 namespace Ogrt.Agent.Tests.Gate;
 
-/// <summary>OGRT_ACTIVE: only the exact value 1 turns tracking on.</summary>
+/// <summary>OGRT_ACTIVE: exactly 1, yes or true turn tracking on, as upstream OGRT reads it.</summary>
 [TestFixture(CapturePath.Fork)]
 [TestFixture(CapturePath.Service)]
 public class ActivationTests(CapturePath path)
@@ -12,9 +12,10 @@ public class ActivationTests(CapturePath path)
     [TestCase(null)]
     [TestCase("0")]
     [TestCase("")]
-    [TestCase("yes")]
+    [TestCase("no")]
+    [TestCase("YES")]
     [TestCase("11")]
-    public async Task SendsNothingUnlessActiveIsExactlyOne(string? active)
+    public async Task SendsNothingUnlessActiveIsOneYesOrTrue(string? active)
     {
         string program = await GatePrograms.CompileAsync("exit_status");
         using var collector = await CaptureServiceProcess.StartListenerAsync(path);
@@ -31,6 +32,18 @@ public class ActivationTests(CapturePath path)
             Assert.That(inactive.ExitCode, Is.EqualTo(3), inactive.ToString());
             Assert.That(collector.Received.Select(info => info.Pid), Is.EqualTo(new[] { active1.Pid }));
         });
+    }
+
+    [TestCase("yes")]
+    [TestCase("true")]
+    public async Task YesAndTrueSwitchTrackingOnAsUpstream(string active)
+    {
+        string program = await GatePrograms.CompileAsync("exit_status");
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
+
+        ProcessResult result = await AgentProcess.RunAsync(program, [], collector, new Dictionary<string, string?> { ["OGRT_ACTIVE"] = active });
+
+        Assert.That((await collector.WaitForPidAsync(result.Pid)).Binpath, Is.EqualTo(program));
     }
 
     [Test]
