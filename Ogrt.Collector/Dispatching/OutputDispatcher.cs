@@ -70,8 +70,11 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         {
             try
             {
-                var output = await CreateOutputAsync(settings, cancellationToken).ConfigureAwait(false);
-                pipelines.Add(output);
+                var factory = _catalog.FactoryFor(settings);
+                var section = _rawConfiguration.GetSection(CollectorConfiguration.OutputsSection).GetSection(settings.Name);
+                // Reported together with whatever the plugin refuses, so one run lists every error.
+                errors.AddRange(CollectorConfiguration.UnknownOutputSettings(section, factory.Settings));
+                pipelines.Add(await CreateOutputAsync(settings, factory, section, cancellationToken).ConfigureAwait(false));
             }
             catch (CollectorConfigurationException e)
             {
@@ -88,10 +91,9 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         _outputsStarted = true;
     }
 
-    private async Task<OutputPipeline> CreateOutputAsync(OutputSettings settings, CancellationToken cancellationToken)
+    private async Task<OutputPipeline> CreateOutputAsync(
+        OutputSettings settings, IOutputFactory factory, IConfigurationSection section, CancellationToken cancellationToken)
     {
-        var factory = _catalog.FactoryFor(settings);
-        var section = _rawConfiguration.GetSection(CollectorConfiguration.OutputsSection).GetSection(settings.Name);
         var tags = new TagList { { "output", settings.Name }, { "type", factory.Type } };
         var logger = _loggerFactory.CreateLogger($"Ogrt.Outputs.{factory.Type}.{settings.Name}");
         string stateDirectory = Path.Combine(_configuration.Collector.StateDirectory, "outputs", settings.Name);

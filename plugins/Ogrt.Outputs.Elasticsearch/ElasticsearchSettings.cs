@@ -6,6 +6,13 @@ namespace Ogrt.Outputs.Elasticsearch;
 /// <summary>The validated settings of one Elasticsearch output (see docs/elasticsearch.md).</summary>
 internal sealed class ElasticsearchSettings
 {
+    /// <summary>The settings <see cref="Read"/> reads.</summary>
+    public static readonly string[] Keys =
+    [
+        "Nodes", "Index", "DataStream", "MaxBulkRecords", "MaxBulkBytes", "Gzip", "Username", "Password", "ApiKey",
+        "RequestTimeout", "NodeCooldown", "InstallTemplate", "TemplateName", "TemplateApi", .. TlsSettings.Keys,
+    ];
+
     public required IReadOnlyList<Uri> Nodes { get; init; }
 
     /// <summary>Daily (or other date-based) index names; null when writing to a data stream.</summary>

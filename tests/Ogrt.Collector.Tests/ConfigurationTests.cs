@@ -31,6 +31,8 @@ public class ConfigurationTests
     [TestCase("Metrics:Prometheus:Port=0", "Metrics:Prometheus:Port must be between 1 and 65535")]
     [TestCase("Metrics:Prometheus:Enabled=yes", "Metrics:Prometheus:Enabled must be true or false")]
     [TestCase("Metrics:Otlp:Endpoint=collector:4317", "Metrics:Otlp:Endpoint must be an http:// or https:// URL")]
+    [TestCase("Logging:LogLevel:Default=Verbose", "Logging:LogLevel:Default must be one of Trace, Debug, Information, Warning, Error, Critical, None (got 'Verbose')")]
+    [TestCase("Logging:Console:LogLevel:Ogrt.Collector=Loud", "Logging:Console:LogLevel:Ogrt.Collector must be one of")]
     public async Task A_bad_value_names_its_key(string setting, string expectedMessage)
     {
         var error = await BuildFailsAsync(LocalOutput, setting);
@@ -79,6 +81,25 @@ public class ConfigurationTests
         Assert.That(error.Errors, Has.Some.Contains("Outputs:Local:Workers"));
         Assert.That(error.Errors, Has.Some.Contains("Collector:Port"));
         Assert.That(error.Errors, Has.Some.Contains("Outputs:Other:Type is required"));
+    }
+
+    [Test]
+    public async Task Unknown_keys_of_every_output_are_refused_together_with_the_plugins_own_errors()
+    {
+        using var records = new TempDirectory();
+
+        var error = await BuildFailsAsync(
+            "Outputs:Disk:Type=File", $"Outputs:Disk:Path={records.Path}", "Outputs:Disk:BatchSzie=10", "Outputs:Disk:Rotaton=None",
+            "Outputs:Disk:RetainFiles=many", LocalOutput, "Outputs:Local:Colour=blue");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.Errors, Has.Count.EqualTo(4), error.Message);
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:BatchSzie is not a known setting").And.Contain("BatchSize").And.Contain("Rotation"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:Rotaton is not a known setting"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:RetainFiles: 'many'"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Local:Colour is not a known setting"));
+        });
     }
 
     [Test]

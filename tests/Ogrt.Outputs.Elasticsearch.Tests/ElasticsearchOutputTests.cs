@@ -532,7 +532,7 @@ public sealed class ElasticsearchOutputTests
     {
         var context = new TestOutputContext("Elasticsearch", settings);
         _contexts.Add(context);
-        var output = new ElasticsearchOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new ElasticsearchOutputFactory());
         _disposables.Insert(0, output);
         return (context, output);
     }

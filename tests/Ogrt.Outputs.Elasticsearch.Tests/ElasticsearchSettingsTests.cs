@@ -31,7 +31,7 @@ public sealed class ElasticsearchSettingsTests
     {
         using var context = new TestOutputContext("Elasticsearch", settings);
 
-        var error = Assert.Throws<OutputConfigurationException>(() => new ElasticsearchOutputFactory().Create(context.Context));
+        var error = Assert.Throws<OutputConfigurationException>(() => context.CreateOutput(new ElasticsearchOutputFactory()));
 
         Assert.Multiple(() =>
         {
@@ -48,7 +48,7 @@ public sealed class ElasticsearchSettingsTests
         File.WriteAllText(path, "not a certificate\n");
         using var context = new TestOutputContext("Elasticsearch", Valid(new() { ["CaFile"] = path }));
 
-        var error = Assert.Throws<OutputConfigurationException>(() => new ElasticsearchOutputFactory().Create(context.Context));
+        var error = Assert.Throws<OutputConfigurationException>(() => context.CreateOutput(new ElasticsearchOutputFactory()));
 
         Assert.That(error!.Key, Is.EqualTo("Outputs:Test:CaFile"));
     }
