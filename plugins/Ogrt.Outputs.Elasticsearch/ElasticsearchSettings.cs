@@ -10,7 +10,7 @@ internal sealed class ElasticsearchSettings
     public static readonly string[] Keys =
     [
         "Nodes", "Index", "DataStream", "MaxBulkRecords", "MaxBulkBytes", "Gzip", "Username", "Password", "ApiKey",
-        "RequestTimeout", "NodeCooldown", "InstallTemplate", "TemplateName", "TemplateApi", .. TlsSettings.Keys,
+        "RequestTimeout", "NodeCooldown", "InstallTemplate", "TemplateName", "TemplateApi", "TemplatePriority", .. TlsSettings.Keys,
     ];
 
     public required IReadOnlyList<Uri> Nodes { get; init; }
@@ -43,6 +43,9 @@ internal sealed class ElasticsearchSettings
     public required string TemplateName { get; init; }
 
     public TemplateApi TemplateApi { get; init; }
+
+    /// <summary>The composable template's <c>priority</c> (legacy: <c>order</c>).</summary>
+    public int TemplatePriority { get; init; }
 
     public static ElasticsearchSettings Read(OutputContext context)
     {
@@ -93,6 +96,8 @@ internal sealed class ElasticsearchSettings
             InstallTemplate = installTemplate,
             TemplateName = reader.GetString("TemplateName") ?? "ogrt",
             TemplateApi = templateApi,
+            // Above Elasticsearch 8's built-in templates (priority 100 for logs-*-*).
+            TemplatePriority = reader.GetInt("TemplatePriority", 200, 0, int.MaxValue),
         };
     }
 }

@@ -13,6 +13,8 @@ public sealed class ElasticsearchSettingsTests
         yield return Case("Outputs:Test:Index", "must be lowercase", Valid(new() { ["Index"] = "OGRT-{yyyy.MM.dd}" }));
         yield return Case("Outputs:Test:Index", "no date part", Valid(new() { ["Index"] = "ogrt" }));
         yield return Case("Outputs:Test:Index", "without '}'", Valid(new() { ["Index"] = "ogrt-{yyyy" }));
+        yield return Case("Outputs:Test:Index", "must start with a literal prefix", Valid(new() { ["Index"] = "{yyyy.MM.dd}-ogrt" }));
+        yield return Case("Outputs:Test:TemplatePriority", "outside the allowed range", Valid(new() { ["TemplatePriority"] = "-1" }));
         yield return Case("Outputs:Test:DataStream", "cannot be combined", Valid(new() { ["Index"] = "ogrt-{yyyy}", ["DataStream"] = "logs-ogrt-default" }));
         yield return Case("Outputs:Test:DataStream", "must not contain", Valid(new() { ["DataStream"] = "logs ogrt" }));
         yield return Case("Outputs:Test:Password", "needs both", Valid(new() { ["Username"] = "ogrt" }));
