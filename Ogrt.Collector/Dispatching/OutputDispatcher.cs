@@ -45,7 +45,7 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
             "ogrt.collector.output.queue_length",
             () => _pipelines.Select(pipeline => new Measurement<long>(pipeline.QueueLength, pipeline.MetricTags)),
             "{record}",
-            "Records waiting in an output's queue.");
+            "Records not yet delivered by an output: queued, being written, or waiting for a retry.");
         _metrics.Meter.CreateObservableGauge(
             "ogrt.collector.output.spool.bytes",
             () => _pipelines.Where(pipeline => pipeline.SpoolBytes.HasValue)

@@ -33,6 +33,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     private Task[] _workers = [];
     private int _disposed;
 
+    /// <summary>Records the workers took from the queue that are not yet written, dead-lettered, dropped or held back.</summary>
+    private int _inFlight;
+
     /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
     public OutputPipeline(
@@ -59,8 +62,8 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// <summary>The tags that identify this output in metrics.</summary>
     public TagList MetricTags => _tags;
 
-    /// <summary>Records waiting in the queue.</summary>
-    public int QueueLength => _queue.Count;
+    /// <summary>Records not yet delivered: in the queue, in a batch being written, or waiting for a retry.</summary>
+    public int QueueLength => _queue.Count + Volatile.Read(ref _inFlight);
 
     /// <summary>Size of the spool's files on disk; null without a spool.</summary>
     public long? SpoolBytes => (_queue as SpoolingRecordQueue)?.SpoolBytes;
@@ -143,6 +146,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         {
             if (_queue.TryDequeue(out var record))
             {
+                Interlocked.Increment(ref _inFlight);
                 batch.Add(record);
                 continue;
             }
@@ -218,6 +222,8 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             LogInconsistentResult(Name, attempted, result.Retry.Count, result.DeadLettered, result.Rejected);
         }
         int written = Math.Max(0, attempted - notDelivered);
+        // Everything not handed back for a retry has left the pipeline.
+        Interlocked.Add(ref _inFlight, -Math.Max(0, attempted - result.Retry.Count));
         if (written > 0)
             _metrics.OutputWritten.Add(written, _tags);
         if (result.DeadLettered > 0)
@@ -230,6 +236,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     private void HoldUndelivered(IReadOnlyList<ProcessRecord> records)
     {
+        Interlocked.Add(ref _inFlight, -records.Count);
         foreach (var record in records)
             _undelivered.Enqueue(record);
     }

@@ -52,6 +52,33 @@ public class OutputPipelineTests
         });
     }
 
+    [Test]
+    public async Task The_queue_length_includes_batches_being_written_and_waiting_for_a_retry()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(s => s with { BatchSize = 10, RetryInitialDelay = TimeSpan.FromHours(1), RetryMaxDelay = TimeSpan.FromHours(1) });
+        // The first batch blocks in its write, the second fails and waits an hour for its retry.
+        harness.Output.Write = async (batch, call, _) =>
+        {
+            if (call == 1)
+                await release.Task;
+            return call == 2 ? WriteResult.RetryOnly(batch) : WriteResult.Delivered;
+        };
+        await harness.EnqueueAsync(Enumerable.Range(1, 25));
+
+        harness.Pipeline.Start();
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the first batch is being written");
+        Assert.That(harness.Pipeline.QueueLength, Is.EqualTo(25));
+
+        // Workers = 1: the second batch goes out once the first is through.
+        release.SetResult();
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 2, "the second batch failed");
+        await Poll.UntilAsync(() => harness.Pipeline.QueueLength == 15, "the 10 delivered records have left; 10 waiting for a retry and 5 queued remain");
+
+        await harness.Pipeline.StopAsync(TimeSpan.Zero);
+        Assert.That(harness.Pipeline.QueueLength, Is.Zero, "what was left is counted as dropped for shutdown");
+    }
+
     [TestCase(OverflowPolicy.DropNewest, new[] { 0, 1, 2, 3, 4, 5 })]
     [TestCase(OverflowPolicy.DropOldest, new[] { 0, 4, 5, 6, 7, 8 })]
     public async Task A_full_queue_drops_by_policy_and_counts_each_drop(OverflowPolicy policy, int[] expectedDelivered)
