@@ -155,6 +155,31 @@ public class ConfigurationTests
         }
     }
 
+    [TestCase(new string[0], new[] { "Shipped" })]
+    [TestCase(new[] { "--Outputs:Mine:Type=Test" }, new[] { "Mine" })]
+    [TestCase(new[] { "--Outputs:Shipped:Workers=3", "--Outputs:Mine:Type=Test" }, new[] { "Mine", "Shipped" })]
+    public async Task Shipped_outputs_apply_only_when_no_other_source_names_an_output(string[] commandLine, string[] expectedOutputs)
+    {
+        using var directory = new TempDirectory();
+        await File.WriteAllTextAsync(directory.Combine("appsettings.json"), """
+            { "Outputs": { "Shipped": { "Type": "Test", "BatchSize": 11 } }, "Collector": { "Address": "127.0.0.1", "Port": 0 } }
+            """);
+        string configFile = directory.Combine("empty.json");
+        await File.WriteAllTextAsync(configFile, "{}");
+
+        using var host = await CollectorHost.BuildAsync(
+            ["--config", configFile, $"--Collector:StateDirectory={directory.Combine("state")}", .. commandLine],
+            directory.Path,
+            services => services.AddSingleton<IOutputFactory>(new TestOutputFactory()));
+
+        var outputs = host.Services.GetRequiredService<CollectorConfiguration>().Outputs;
+        Assert.Multiple(() =>
+        {
+            Assert.That(outputs.Select(output => output.Name).Order(), Is.EqualTo(expectedOutputs));
+            Assert.That(outputs.Where(output => output.Name == "Shipped").Select(output => output.BatchSize), Has.All.EqualTo(11), "a named shipped output keeps its settings");
+        });
+    }
+
     [Test]
     public void A_missing_config_file_named_on_the_command_line_is_refused()
     {
