@@ -99,7 +99,7 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         string stateDirectory = Path.Combine(_configuration.Collector.StateDirectory, "outputs", settings.Name);
         try
         {
-            Directory.CreateDirectory(stateDirectory);
+            PrivateFiles.CreateDirectory(stateDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

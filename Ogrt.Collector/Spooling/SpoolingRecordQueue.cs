@@ -92,9 +92,9 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
         ArgumentNullException.ThrowIfNull(onDropped);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
-        Directory.CreateDirectory(settings.Directory);
+        PrivateFiles.CreateDirectory(settings.Directory);
         // An exclusive lock (flock on Linux): two collectors sharing a spool would read each other's records.
-        var lockFile = new FileStream(Path.Combine(settings.Directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var lockFile = PrivateFiles.Open(Path.Combine(settings.Directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var queue = new SpoolingRecordQueue(settings, capacity, policy, blockTimeout, onDropped, metrics, tags, logger, lockFile);
         try
         {

@@ -156,6 +156,31 @@ public class SpoolingRecordQueueTests
         Assert.Throws<IOException>(() => Spooled(directory));
     }
 
+    [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Spool_files_and_their_directory_are_owner_only_whatever_the_umask()
+    {
+        using var parent = new TempDirectory();
+        string spool = parent.Combine("spool");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 1, BatchSize = 1, Spool = new SpoolSettings { Directory = spool, MaxBytes = 1 << 20 } });
+        harness.Output.HoldWritesUntil(gate.Task);
+        harness.Pipeline.Start();
+
+        // Record 1 is held by the worker, 2 fills memory, the rest go to a segment file.
+        await harness.EnqueueAsync(Enumerable.Range(1, 10));
+        await Poll.UntilAsync(() => harness.Metrics.Sum("ogrt.collector.output.spooled") > 0, "records were spooled");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.GetUnixFileMode(spool), Is.EqualTo(PrivateFiles.DirectoryMode));
+            Assert.That(Directory.GetFiles(spool).Select(File.GetUnixFileMode), Has.All.EqualTo(PrivateFiles.FileMode));
+            Assert.That(Directory.GetFiles(spool), Has.Length.GreaterThanOrEqualTo(2), "the lock file and a segment");
+        });
+        gate.SetResult();
+        await harness.Pipeline.StopAsync(Generous);
+    }
+
     private static PipelineHarness Spooled(TempDirectory directory, Func<OutputSettings, OutputSettings>? adjust = null, long maxBytes = 1 << 20) =>
         new(settings => (adjust ?? (s => s))(settings) with { Spool = new SpoolSettings { Directory = directory.Path, MaxBytes = maxBytes } });
 
