@@ -44,4 +44,25 @@ public sealed class ProcessRecord
 
     /// <summary>The sender's address as the collector saw it, e.g. "10.0.0.5".</summary>
     public string? SourceAddress { get; init; }
+
+    /// <summary>
+    /// How far <see cref="Time"/> may be from <see cref="ReceivedAt"/> before the record is
+    /// flagged: the agent sends at process start, so more means a wrong clock or a forged record.
+    /// </summary>
+    public static readonly TimeSpan MaxClockOffset = TimeSpan.FromMinutes(10);
+
+    /// <summary>What is implausible about this record (derived from its fields, not stored).</summary>
+    public RecordAnomalies Anomalies
+    {
+        get
+        {
+            long received = ReceivedAt.ToUnixTimeSeconds();
+            long offset = (long)MaxClockOffset.TotalSeconds;
+            var anomalies = Pid <= 0 ? RecordAnomalies.Pid : RecordAnomalies.None;
+            // Compared without subtracting from Time, which the sender chooses and may overflow.
+            if (Time < received - offset || Time > received + offset)
+                anomalies |= RecordAnomalies.Time;
+            return anomalies;
+        }
+    }
 }

@@ -99,6 +99,7 @@ internal static class IndexTemplate
         Field(writer, "time_us", "long");
         Keyword(writer, "agent_version");
         Field(writer, "truncated", "boolean");
+        Keyword(writer, "anomalies");
         Field(writer, "received_at", "date");
         Keyword(writer, "source_address");
         writer.WriteEndObject();

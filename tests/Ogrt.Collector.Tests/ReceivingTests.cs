@@ -32,6 +32,35 @@ public class ReceivingTests
     }
 
     [Test]
+    public async Task Records_with_an_impossible_pid_or_a_time_far_from_now_are_delivered_flagged_and_counted()
+    {
+        var outputs = new TestOutputFactory();
+        await using var collector = await InProcessCollector.StartAsync(TestOutput, outputs);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        ProcessInfo Info(int pid, long time)
+        {
+            var info = TestDatagrams.ProcessInfo(pid);
+            info.Time = time;
+            info.ClearTimeUs();
+            return info;
+        }
+
+        await collector.SendAsync(new[] { Info(0, now), Info(2, 0), Info(-3, long.MaxValue), Info(4, now) }.Select(MessageFrame.Encode));
+
+        await Poll.UntilAsync(() => outputs["Mem"].Delivered.Count == 4, "every record is delivered");
+        var anomalies = outputs["Mem"].Delivered.ToDictionary(record => record.Pid, record => record.Anomalies);
+        Assert.Multiple(() =>
+        {
+            Assert.That(anomalies[0], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.Pid));
+            Assert.That(anomalies[2], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.Time));
+            Assert.That(anomalies[-3], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.Pid | Outputs.Abstractions.RecordAnomalies.Time));
+            Assert.That(anomalies[4], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.None));
+            Assert.That(collector.Metrics.Sum("ogrt.collector.records.anomalous", ("reason", "pid")), Is.EqualTo(2));
+            Assert.That(collector.Metrics.Sum("ogrt.collector.records.anomalous", ("reason", "time")), Is.EqualTo(2));
+        });
+    }
+
+    [Test]
     public async Task Records_sent_over_IPv6_loopback_are_received()
     {
         if (!Socket.OSSupportsIPv6)
