@@ -30,6 +30,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     /// <summary>Records the workers held when the shutdown deadline passed; the queue may keep them.</summary>
     private readonly ConcurrentQueue<ProcessRecord> _undelivered = new();
+
+    /// <summary>Records lost so far by reason, so a stop can say what it lost.</summary>
+    private readonly ConcurrentDictionary<string, long> _droppedByReason = new(StringComparer.Ordinal);
     private Task[] _workers = [];
     private int _disposed;
 
@@ -90,6 +93,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(TimeSpan deadline)
     {
+        var droppedBefore = new Dictionary<string, long>(_droppedByReason, StringComparer.Ordinal);
         _queue.Complete();
         _deadline.CancelAfter(deadline);
         await Task.WhenAll(_workers).ConfigureAwait(false);
@@ -97,6 +101,22 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _undelivered.Clear();
         if (lost > 0)
             CountDropped(lost, DropReasons.Shutdown);
+        ReportLossesDuringStop(droppedBefore);
+    }
+
+    /// <summary>
+    /// Logs what the stop lost, by reason: the drop counters rise only as the process exits,
+    /// after the last scrape, so the log is where an operator sees it.
+    /// </summary>
+    private void ReportLossesDuringStop(Dictionary<string, long> droppedBefore)
+    {
+        var losses = _droppedByReason
+            .Select(entry => (Reason: entry.Key, Count: entry.Value - droppedBefore.GetValueOrDefault(entry.Key)))
+            .Where(loss => loss.Count > 0)
+            .OrderBy(loss => loss.Reason, StringComparer.Ordinal)
+            .ToList();
+        if (losses.Count > 0)
+            LogLostDuringStop(Name, losses.Sum(loss => loss.Count), string.Join(", ", losses.Select(loss => $"{loss.Reason}: {loss.Count}")));
     }
 
     public async ValueTask DisposeAsync()
@@ -241,14 +261,20 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             _undelivered.Enqueue(record);
     }
 
-    private void CountDropped(int count, string reason) =>
+    private void CountDropped(int count, string reason)
+    {
+        _droppedByReason.AddOrUpdate(reason, count, (_, total) => total + count);
         _metrics.OutputDropped.Add(count, CollectorMetrics.WithReason(_tags, reason));
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Output {Output} failed to write {Count} records; retrying with backoff ({Suppressed} more failures since the last warning)")]
     private partial void LogWriteFailed(Exception exception, string output, int count, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Output {Output} reported more undelivered records than it was given ({Attempted} given; {Retry} to retry, {DeadLettered} dead-lettered, {Rejected} rejected)")]
     private partial void LogInconsistentResult(string output, int attempted, int retry, int deadLettered, int rejected);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Output {Output} lost {Count} records while stopping ({Reasons})")]
+    private partial void LogLostDuringStop(string output, long count, string reasons);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Output {Output} failed to close")]
     private partial void LogDisposeFailed(Exception exception, string output);

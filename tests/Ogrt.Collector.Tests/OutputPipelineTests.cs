@@ -79,6 +79,26 @@ public class OutputPipelineTests
         Assert.That(harness.Pipeline.QueueLength, Is.Zero, "what was left is counted as dropped for shutdown");
     }
 
+    [Test]
+    public async Task A_stop_that_loses_records_logs_how_many_per_reason()
+    {
+        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 20, BatchSize = 5 });
+        harness.Output.Write = async (_, _, cancellationToken) =>
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return WriteResult.Delivered;
+        };
+        harness.Pipeline.Start();
+        await harness.EnqueueAsync(Enumerable.Range(1, 30)); // 10 overflow before the stop: not its loss.
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is held in its write");
+
+        await harness.Pipeline.StopAsync(TimeSpan.Zero);
+
+        var warnings = harness.Logger.Entries.Where(entry => entry.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(entry => entry.Message).ToList();
+        Assert.That(warnings, Is.EqualTo(new[] { "Output Under-test lost 20 records while stopping (shutdown: 20)" }));
+        Assert.That(harness.Dropped("shutdown"), Is.EqualTo(20));
+    }
+
     [TestCase(OverflowPolicy.DropNewest, new[] { 0, 1, 2, 3, 4, 5 })]
     [TestCase(OverflowPolicy.DropOldest, new[] { 0, 4, 5, 6, 7, 8 })]
     public async Task A_full_queue_drops_by_policy_and_counts_each_drop(OverflowPolicy policy, int[] expectedDelivered)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Dispatching;
 using Ogrt.Collector.Metrics;
@@ -34,11 +33,12 @@ internal sealed class PipelineHarness : IAsyncDisposable
         };
         Settings = adjust is null ? settings : adjust(settings);
         var tags = new TagList { { "output", Settings.Name }, { "type", Settings.Type } };
-        Pipeline = new OutputPipeline(Settings, Output, metrics, tags, NullLogger.Instance, TimeProvider.System);
+        Pipeline = new OutputPipeline(Settings, Output, metrics, tags, Logger, TimeProvider.System);
     }
 
     public OutputSettings Settings { get; }
     public RecordingOutput Output { get; } = new();
+    public RecordingLogger Logger { get; } = new();
     public OutputPipeline Pipeline { get; }
     public MetricsRecorder Metrics { get; }
 
