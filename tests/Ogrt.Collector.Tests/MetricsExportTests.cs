@@ -29,6 +29,7 @@ public class MetricsExportTests
         }, "the scrape shows the malformed counter");
 
         Assert.That(text, Does.Contain("ogrt_collector_datagrams_received_total"));
+        Assert.That(text, Does.Match(@"ogrt_collector_datagrams_kernel_dropped_total(\{[^}]*\})? 0"), "the socket's own drops are exported");
         Assert.That(text, Does.Match(@"ogrt_collector_datagrams_malformed_total\{[^}]*reason=""too_short""[^}]*\} 1"));
     }
 

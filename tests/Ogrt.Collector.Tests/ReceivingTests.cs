@@ -60,6 +60,27 @@ public class ReceivingTests
         });
     }
 
+    [TestCase(AddressFamily.InterNetwork)]
+    [TestCase(AddressFamily.InterNetworkV6)]
+    public async Task The_kernel_drop_counter_reads_what_a_full_socket_buffer_dropped(AddressFamily family)
+    {
+        if (family == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6)
+            Assert.Ignore("This machine has no IPv6.");
+        var loopback = family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback;
+        // Never read: the smallest buffer fills after a few datagrams and the kernel drops the rest.
+        using var receiver = new Socket(family, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4096 };
+        receiver.Bind(new IPEndPoint(loopback, 0));
+        var counter = Ogrt.Collector.Receiving.KernelDropCounter.For(receiver);
+        Assert.That(counter?.Read(), Is.Zero);
+
+        using var sender = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        for (int i = 0; i < 200; i++)
+            sender.SendTo(new byte[1000], receiver.LocalEndPoint!);
+
+        await Poll.UntilAsync(() => counter!.Read() > 0, "the kernel counted drops");
+        Assert.That(counter!.Read(), Is.LessThanOrEqualTo(200));
+    }
+
     [Test]
     public async Task Records_sent_over_IPv6_loopback_are_received()
     {
