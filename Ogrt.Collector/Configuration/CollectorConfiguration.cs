@@ -27,7 +27,7 @@ public sealed record CollectorConfiguration(
     /// <summary>The settings of an output section that the collector reads; the plugin declares the rest.</summary>
     private static readonly string[] OutputPipelineKeys =
     [
-        "Type", "Workers", "QueueCapacity", "BatchSize", "BatchInterval", "RetryInitialDelay", "RetryMaxDelay",
+        "Type", "Workers", "QueueCapacity", "QueueBytes", "BatchSize", "BatchInterval", "RetryInitialDelay", "RetryMaxDelay",
         "OverflowPolicy", "BlockTimeout", "Spool",
     ];
 
@@ -122,6 +122,7 @@ public sealed record CollectorConfiguration(
                 Type = type?.Trim() ?? "",
                 Workers = reader.ReadInt(section, "Workers", 2, 1, 64),
                 QueueCapacity = reader.ReadInt(section, "QueueCapacity", 100_000, 1, 10_000_000),
+                QueueBytes = reader.ReadLong(section, "QueueBytes", OutputSettings.DefaultQueueBytes, 1 << 20, long.MaxValue),
                 BatchSize = reader.ReadInt(section, "BatchSize", 500, 1, 100_000),
                 BatchInterval = reader.ReadDuration(section, "BatchInterval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
                 RetryInitialDelay = retryInitialDelay,

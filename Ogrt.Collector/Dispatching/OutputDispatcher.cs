@@ -47,6 +47,11 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
             "{record}",
             "Records not yet delivered by an output: queued, being written, or waiting for a retry.");
         _metrics.Meter.CreateObservableGauge(
+            "ogrt.collector.output.memory",
+            () => _pipelines.Select(pipeline => new Measurement<long>(pipeline.MemoryBytes, pipeline.MetricTags)),
+            "By",
+            "Approximate bytes of decoded records an output holds in memory (Outputs:<Name>:QueueBytes bounds it).");
+        _metrics.Meter.CreateObservableGauge(
             "ogrt.collector.output.spool.bytes",
             () => _pipelines.Where(pipeline => pipeline.SpoolBytes.HasValue)
                 .Select(pipeline => new Measurement<long>(pipeline.SpoolBytes!.Value, pipeline.MetricTags)),

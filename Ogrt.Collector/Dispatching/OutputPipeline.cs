@@ -20,6 +20,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     private readonly OutputSettings _settings;
     private readonly IOutput _output;
     private readonly IRecordQueue _queue;
+
+    /// <summary>Bytes of records held in memory: queued, or taken by the workers until they leave the pipeline.</summary>
+    private readonly RecordMemoryBudget _memory;
     private readonly CollectorMetrics _metrics;
     private readonly TagList _tags;
     private readonly ILogger _logger;
@@ -53,10 +56,11 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
+        _memory = new RecordMemoryBudget(settings.QueueBytes);
         _queue = settings.Spool is null
-            ? new MemoryRecordQueue(settings.QueueCapacity, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason))
+            ? new MemoryRecordQueue(settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason))
             : SpoolingRecordQueue.Open(
-                settings.Spool, settings.QueueCapacity, settings.OverflowPolicy, settings.BlockTimeout,
+                settings.Spool, settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout,
                 (_, count, reason) => CountDropped(count, reason), metrics, tags, logger);
     }
 
@@ -67,6 +71,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     /// <summary>Records not yet delivered: in the queue, in a batch being written, or waiting for a retry.</summary>
     public int QueueLength => _queue.Count + Volatile.Read(ref _inFlight);
+
+    /// <summary>Approximate bytes of the records this output holds in memory (queued and being written).</summary>
+    public long MemoryBytes => _memory.Held;
 
     /// <summary>Size of the spool's files on disk; null without a spool.</summary>
     public long? SpoolBytes => (_queue as SpoolingRecordQueue)?.SpoolBytes;
@@ -215,7 +222,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             }
             _metrics.OutputBatchDuration.Record(_timeProvider.GetElapsedTime(startedAt).TotalSeconds, _tags);
 
-            pending = Account(pending.Count, result);
+            pending = Account(pending, result);
             if (pending.Count == 0)
                 return;
 
@@ -233,8 +240,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     }
 
     /// <summary>Counts the outcome of one write and returns the records to retry.</summary>
-    private IReadOnlyList<ProcessRecord> Account(int attempted, WriteResult result)
+    private IReadOnlyList<ProcessRecord> Account(IReadOnlyList<ProcessRecord> pending, WriteResult result)
     {
+        int attempted = pending.Count;
         int notDelivered = result.Retry.Count + result.DeadLettered + result.Rejected;
         if (notDelivered > attempted)
         {
@@ -244,6 +252,8 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         int written = Math.Max(0, attempted - notDelivered);
         // Everything not handed back for a retry has left the pipeline.
         Interlocked.Add(ref _inFlight, -Math.Max(0, attempted - result.Retry.Count));
+        _memory.Release(pending);
+        _memory.Reserve(result.Retry);
         if (written > 0)
             _metrics.OutputWritten.Add(written, _tags);
         if (result.DeadLettered > 0)
@@ -257,6 +267,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     private void HoldUndelivered(IReadOnlyList<ProcessRecord> records)
     {
         Interlocked.Add(ref _inFlight, -records.Count);
+        _memory.Release(records);
         foreach (var record in records)
             _undelivered.Enqueue(record);
     }

@@ -16,6 +16,7 @@ public class ConfigurationTests
     [TestCase("Outputs:Local:Workers=0", "Outputs:Local:Workers must be between 1 and 64")]
     [TestCase("Outputs:Local:Workers=many", "Outputs:Local:Workers must be between 1 and 64")]
     [TestCase("Outputs:Local:QueueCapacity=0", "Outputs:Local:QueueCapacity must be between 1 and")]
+    [TestCase("Outputs:Local:QueueBytes=1000", "Outputs:Local:QueueBytes must be between 1048576 and")]
     [TestCase("Outputs:Local:BatchSize=-1", "Outputs:Local:BatchSize must be between 1 and")]
     [TestCase("Outputs:Local:BatchInterval=5", "Outputs:Local:BatchInterval must be a duration like 00:00:05")]
     [TestCase("Outputs:Local:RetryInitialDelay=soon", "Outputs:Local:RetryInitialDelay must be a duration")]

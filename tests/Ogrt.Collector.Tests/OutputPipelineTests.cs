@@ -79,6 +79,41 @@ public class OutputPipelineTests
         Assert.That(harness.Pipeline.QueueLength, Is.Zero, "what was left is counted as dropped for shutdown");
     }
 
+    [TestCase(OverflowPolicy.DropNewest)]
+    [TestCase(OverflowPolicy.DropOldest)]
+    [TestCase(OverflowPolicy.Block)]
+    public async Task Memory_held_in_records_stays_within_QueueBytes_and_what_does_not_fit_is_counted(OverflowPolicy policy)
+    {
+        const long QueueBytes = 1 << 20;
+        await using var harness = new PipelineHarness(s => s with { QueueBytes = QueueBytes, BatchSize = 3, OverflowPolicy = policy });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Output.HoldWritesUntil(release.Task);
+        harness.Pipeline.Start();
+        int recordBytes = PipelineHarness.Record(0, cmdlineLength: 50_000).ApproximateBytes;
+
+        // Far below QueueCapacity (1000) in records, ten times QueueBytes in bytes.
+        await harness.EnqueueAsync(Enumerable.Range(1, 100), cmdlineLength: 50_000);
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is being written");
+
+        long held = harness.Pipeline.MemoryBytes;
+        long kept = harness.Pipeline.QueueLength;
+        Assert.Multiple(() =>
+        {
+            Assert.That(recordBytes, Is.GreaterThan(100_000));
+            Assert.That(held, Is.LessThanOrEqualTo(QueueBytes));
+            Assert.That(held, Is.EqualTo(kept * recordBytes), "queued and in-flight records are both counted");
+            Assert.That(harness.Dropped("overflow"), Is.EqualTo(100 - kept));
+        });
+
+        release.SetResult();
+        await harness.Pipeline.StopAsync(Generous);
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered, Has.Count.EqualTo(kept));
+            Assert.That(harness.Pipeline.MemoryBytes, Is.Zero, "delivered records give their room back");
+        });
+    }
+
     [Test]
     public async Task A_stop_that_loses_records_logs_how_many_per_reason()
     {
@@ -88,8 +123,8 @@ public class OutputPipelineTests
             await Task.Delay(Timeout.Infinite, cancellationToken);
             return WriteResult.Delivered;
         };
-        harness.Pipeline.Start();
         await harness.EnqueueAsync(Enumerable.Range(1, 30)); // 10 overflow before the stop: not its loss.
+        harness.Pipeline.Start();
         await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is held in its write");
 
         await harness.Pipeline.StopAsync(TimeSpan.Zero);

@@ -157,6 +157,35 @@ public class SpoolingRecordQueueTests
     }
 
     [Test]
+    public async Task Records_beyond_QueueBytes_go_to_the_spool_and_arrive_in_order()
+    {
+        using var directory = new TempDirectory();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = Spooled(directory, s => s with { QueueBytes = 1 << 20, BatchSize = 3 }, maxBytes: 64 << 20);
+        harness.Output.HoldWritesUntil(release.Task);
+        harness.Pipeline.Start();
+
+        await harness.EnqueueAsync(Enumerable.Range(1, 60), cmdlineLength: 50_000);
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is being written");
+        Assert.Multiple(() =>
+        {
+            // Reading back from disk checks for room before it knows the record's size.
+            Assert.That(harness.Pipeline.MemoryBytes, Is.LessThanOrEqualTo((1 << 20) + PipelineHarness.Record(0, cmdlineLength: 50_000).ApproximateBytes));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.spooled"), Is.GreaterThan(40), "what did not fit in memory went to disk");
+        });
+
+        release.SetResult();
+        await Poll.UntilAsync(() => harness.Output.Delivered.Count == 60, "every record is delivered");
+        await harness.Pipeline.StopAsync(Generous);
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid), Is.EqualTo(Enumerable.Range(1, 60)));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dropped"), Is.Zero);
+            Assert.That(harness.Pipeline.MemoryBytes, Is.Zero);
+        });
+    }
+
+    [Test]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task Spool_files_and_their_directory_are_owner_only_whatever_the_umask()
     {

@@ -82,6 +82,30 @@ public class ProcessRecordJsonTests
         Assert.That(json, Does.Contain("\"loaded_modules\":[{\"name\":\"gcc/12\"}]"));
     }
 
+    [TestCase(1)]
+    [TestCase(200)]
+    public void ApproximateBytesCoversWhatAHostileRecordTakesInMemory(int pathLength)
+    {
+        // A 64 KB datagram of tiny entries decodes to far more than 64 KB: count it as such.
+        const int Entries = 10_000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var sharedObjects = new SharedObjectRecord[Entries];
+        var environment = new string[Entries];
+        for (int i = 0; i < Entries; i++)
+        {
+            sharedObjects[i] = new SharedObjectRecord(new string((char)('a' + i % 26), pathLength), null);
+            environment[i] = new string('E', pathLength);
+        }
+        var record = new ProcessRecord
+        {
+            Binpath = "/x", Pid = 1, ParentPid = 1, Time = 0, ReceivedAt = Received,
+            SharedObjects = sharedObjects, EnvironmentVariables = environment,
+        };
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(record.ApproximateBytes, Is.InRange(allocated * 0.9, allocated * 1.5));
+    }
+
     [Test]
     public void WriteLineEndsEachRecordWithOneNewline()
     {
