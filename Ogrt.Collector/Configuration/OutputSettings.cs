@@ -3,7 +3,7 @@ namespace Ogrt.Collector.Configuration;
 /// <summary>The validated pipeline settings of one <c>Outputs:&lt;Name&gt;</c> section.</summary>
 public sealed record OutputSettings
 {
-    /// <summary>128 MiB: with the receive queue's 256 MiB, one output stays within the documented 512 MiB budget.</summary>
+    /// <summary>128 MiB: with the receive queue's 256 MiB, one output stays within the documented 640 MiB budget (docs/collector.md, Memory).</summary>
     public const long DefaultQueueBytes = 128L << 20;
 
     public required string Name { get; init; }
