@@ -18,12 +18,16 @@ internal sealed class BulkBodyWriter
     private const long MaxTimestampMicroseconds = long.MaxValue / 1000;
 
     private readonly ElasticsearchSettings _settings;
+    private readonly byte[]? _dataStreamName;
     private long _cachedSeconds = long.MinValue;
     private string _cachedIndex = "";
+    private byte[] _cachedIndexBytes = [];
 
     public BulkBodyWriter(ElasticsearchSettings settings)
     {
         _settings = settings;
+        if (settings.DataStream is not null)
+            _dataStreamName = Encoding.UTF8.GetBytes(settings.DataStream);
     }
 
     /// <summary>
@@ -43,7 +47,7 @@ internal sealed class BulkBodyWriter
             writer.Reset(body);
             ProcessRecordJson.Write(writer, record);
             writer.Flush();
-            if (_settings.DataStream is not null)
+            if (_dataStreamName is not null)
                 AppendTimestamp(body, record);
             body.Write("\n"u8);
             if (body.Length > _settings.MaxBulkBytes && count > 0)
@@ -59,10 +63,11 @@ internal sealed class BulkBodyWriter
     // Index names are validated and ids are base64url, so neither needs JSON escaping.
     private void WriteAction(ByteBuffer body, ProcessRecord record)
     {
-        body.Write(_settings.DataStream is null ? "{\"index\":{\"_index\":\""u8 : "{\"create\":{\"_index\":\""u8);
-        body.Write(Encoding.UTF8.GetBytes(_settings.DataStream ?? IndexFor(record)));
+        body.Write(_dataStreamName is null ? "{\"index\":{\"_index\":\""u8 : "{\"create\":{\"_index\":\""u8);
+        body.Write(_dataStreamName ?? IndexFor(record));
         body.Write("\",\"_id\":\""u8);
-        body.Write(Encoding.UTF8.GetBytes(DocumentId.For(record)));
+        DocumentId.Write(record, body.GetSpan(DocumentId.Length));
+        body.Advance(DocumentId.Length);
         body.Write("\"}}\n"u8);
     }
 
@@ -71,15 +76,21 @@ internal sealed class BulkBodyWriter
     /// comes from the sender: any user could create an index per day from 1970 to 9999 and
     /// exhaust the cluster's shards.
     /// </summary>
-    private string IndexFor(ProcessRecord record)
+    private byte[] IndexFor(ProcessRecord record)
     {
         long seconds = record.ReceivedAt.ToUnixTimeSeconds();
         if (seconds != _cachedSeconds)
         {
-            _cachedIndex = _settings.Index!.Format(seconds);
+            // Records of one batch mostly share a day: keep the bytes unless the name changed.
+            string index = _settings.Index!.Format(seconds);
+            if (index != _cachedIndex)
+            {
+                _cachedIndex = index;
+                _cachedIndexBytes = Encoding.UTF8.GetBytes(index);
+            }
             _cachedSeconds = seconds;
         }
-        return _cachedIndex;
+        return _cachedIndexBytes;
     }
 
     /// <summary>

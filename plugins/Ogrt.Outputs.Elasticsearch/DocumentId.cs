@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Outputs.Elasticsearch;
@@ -14,16 +16,30 @@ namespace Ogrt.Outputs.Elasticsearch;
 /// </summary>
 internal static class DocumentId
 {
-    // 128 bits of SHA-256: collisions are out of reach, and the id stays short (22 characters).
+    // 128 bits of SHA-256: collisions are out of reach, and the id stays short.
     private const int IdBytes = 16;
 
-    public static string For(ProcessRecord record)
+    /// <summary>The length of an id in bytes (base64url, no padding; no JSON escaping needed).</summary>
+    public static readonly int Length = Base64Url.GetEncodedLength(IdBytes);
+
+    /// <summary>Writes the record's id into the first <see cref="Length"/> bytes of <paramref name="destination"/>.</summary>
+    public static void Write(ProcessRecord record, Span<byte> destination)
     {
-        // The binary path tells apart the programs of an exec chain, which share pid and second.
-        string identity = string.Create(CultureInfo.InvariantCulture,
-            $"{record.Hostname}\n{record.Pid}\n{record.Time}\n{record.TimeMicroseconds}\n{record.Binpath}");
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(identity), hash);
-        return Base64Url.EncodeToString(hash[..IdBytes]);
+        // Room for the strings as UTF-8 plus the numbers and separators.
+        int maxBytes = Encoding.UTF8.GetMaxByteCount((record.Hostname?.Length ?? 0) + record.Binpath.Length) + 128;
+        byte[] identity = ArrayPool<byte>.Shared.Rent(maxBytes);
+        try
+        {
+            // The binary path tells apart the programs of an exec chain, which share pid and second.
+            Utf8.TryWrite(identity, CultureInfo.InvariantCulture,
+                $"{record.Hostname}\n{record.Pid}\n{record.Time}\n{record.TimeMicroseconds}\n{record.Binpath}", out int written);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(identity.AsSpan(0, written), hash);
+            Base64Url.EncodeToUtf8(hash[..IdBytes], destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(identity);
+        }
     }
 }
