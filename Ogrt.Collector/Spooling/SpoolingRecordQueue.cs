@@ -198,12 +198,21 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
             Task wakeUp;
             lock (_gate)
             {
-                if (_memory.Count > 0 || (!_completed && _diskRecords > 0))
+                if (_memory.Count > 0 || (!_completed && _diskRecords > 0 && _budget.HasRoom))
                     return true;
                 if (_completed)
                     return false;
-                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wakeUp = _waiter.Task;
+                if (_diskRecords > 0)
+                {
+                    // Records wait on disk but the memory budget is taken by batches being
+                    // written: look again shortly instead of spinning on a take that finds nothing.
+                    wakeUp = Task.Delay(BlockPollInterval, cancellationToken);
+                }
+                else
+                {
+                    _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wakeUp = _waiter.Task;
+                }
             }
             await wakeUp.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
