@@ -12,6 +12,14 @@ public interface IOutputFactory
     string Type { get; }
 
     /// <summary>
+    /// The settings of <c>Outputs:&lt;Name&gt;</c> this plugin reads: top-level keys, so <c>Nodes</c>
+    /// covers <c>Nodes:0</c>. The collector refuses any other key besides its own pipeline
+    /// settings (<c>Workers</c>, <c>Spool</c>…), so a typo such as <c>BatchSzie</c> stops the start
+    /// instead of being ignored.
+    /// </summary>
+    IReadOnlyCollection<string> Settings { get; }
+
+    /// <summary>
     /// Creates an output from its configuration. Throw <see cref="OutputConfigurationException"/>
     /// for invalid settings.
     /// </summary>

@@ -78,6 +78,7 @@ public static class ProcessRecordJson
         WriteOptional(writer, Names.AgentVersion, record.AgentVersion);
         if (record.Truncated)
             writer.WriteBoolean(Names.Truncated, true);
+        WriteAnomalies(writer, record.Anomalies);
         writer.WriteString(Names.ReceivedAt, record.ReceivedAt.UtcDateTime);
         WriteOptional(writer, Names.SourceAddress, record.SourceAddress);
         writer.WriteEndObject();
@@ -115,6 +116,18 @@ public static class ProcessRecordJson
             writer.WriteString(name, value);
     }
 
+    private static void WriteAnomalies(Utf8JsonWriter writer, RecordAnomalies anomalies)
+    {
+        if (anomalies == RecordAnomalies.None)
+            return;
+        writer.WriteStartArray(Names.Anomalies);
+        if (anomalies.HasFlag(RecordAnomalies.Pid))
+            writer.WriteStringValue(Names.Pid);
+        if (anomalies.HasFlag(RecordAnomalies.Time))
+            writer.WriteStringValue(Names.Time);
+        writer.WriteEndArray();
+    }
+
     private static void WriteStrings(Utf8JsonWriter writer, JsonEncodedText name, IReadOnlyList<string> values)
     {
         if (values.Count == 0)
@@ -129,6 +142,7 @@ public static class ProcessRecordJson
     private static class Names
     {
         public static readonly JsonEncodedText Binpath = JsonEncodedText.Encode("binpath");
+        public static readonly JsonEncodedText Anomalies = JsonEncodedText.Encode("anomalies");
         public static readonly JsonEncodedText Pid = JsonEncodedText.Encode("pid");
         public static readonly JsonEncodedText ParentPid = JsonEncodedText.Encode("parent_pid");
         public static readonly JsonEncodedText Time = JsonEncodedText.Encode("time");

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
 
 namespace Ogrt.Collector.Configuration;
@@ -23,10 +24,19 @@ public sealed record CollectorConfiguration(
         "StateDirectory", "PluginsDirectory",
     ];
 
+    /// <summary>The settings of an output section that the collector reads; the plugin declares the rest.</summary>
+    private static readonly string[] OutputPipelineKeys =
+    [
+        "Type", "Workers", "QueueCapacity", "QueueBytes", "BatchSize", "BatchInterval", "RetryInitialDelay", "RetryMaxDelay",
+        "OverflowPolicy", "BlockTimeout", "Spool",
+    ];
+
     private static readonly string[] SpoolKeys = ["Enabled", "Directory", "MaxBytes"];
     private static readonly string[] MetricsKeys = ["Prometheus", "Otlp"];
     private static readonly string[] PrometheusKeys = ["Enabled", "Host", "Port"];
     private static readonly string[] OtlpKeys = ["Enabled", "Endpoint", "Protocol"];
+    private const string LoggingSection = "Logging";
+    private const string LogLevelKey = "LogLevel";
 
     /// <summary>Reads and validates the configuration; throws listing every bad key.</summary>
     /// <param name="configuration">The merged configuration.</param>
@@ -41,8 +51,21 @@ public sealed record CollectorConfiguration(
         var collector = ReadCollector(reader, configuration.GetSection(CollectorSection), contentRoot, binaryDirectory, systemdStateDirectory);
         var outputs = ReadOutputs(reader, configuration.GetSection(OutputsSection), collector.StateDirectory, contentRoot);
         var metrics = ReadMetrics(reader, configuration.GetSection(MetricsSection));
+        CheckLogLevels(reader, configuration.GetSection(LoggingSection));
         reader.ThrowIfAnyErrors();
         return new CollectorConfiguration(collector, outputs, metrics);
+    }
+
+    /// <summary>
+    /// The keys of an output section that neither the collector nor the output's plugin reads,
+    /// one message each. Checked once the plugins are loaded, as only they know their keys.
+    /// </summary>
+    public static IReadOnlyList<string> UnknownOutputSettings(IConfigurationSection output, IReadOnlyCollection<string> pluginSettings)
+    {
+        ArgumentNullException.ThrowIfNull(pluginSettings);
+        var reader = new SettingsReader();
+        reader.RejectUnknownKeys(output, [.. OutputPipelineKeys, .. pluginSettings]);
+        return reader.Errors;
     }
 
     private static CollectorSettings ReadCollector(
@@ -99,6 +122,7 @@ public sealed record CollectorConfiguration(
                 Type = type?.Trim() ?? "",
                 Workers = reader.ReadInt(section, "Workers", 2, 1, 64),
                 QueueCapacity = reader.ReadInt(section, "QueueCapacity", 100_000, 1, 10_000_000),
+                QueueBytes = reader.ReadLong(section, "QueueBytes", OutputSettings.DefaultQueueBytes, 1 << 20, long.MaxValue),
                 BatchSize = reader.ReadInt(section, "BatchSize", 500, 1, 100_000),
                 BatchInterval = reader.ReadDuration(section, "BatchInterval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
                 RetryInitialDelay = retryInitialDelay,
@@ -161,6 +185,22 @@ public sealed record CollectorConfiguration(
             OtlpProtocol = reader.ReadEnum(otlp, "Protocol", OtlpExportProtocol.Grpc),
             OtlpEndpoint = endpoint,
         };
+    }
+
+    /// <summary>
+    /// Checks <c>Logging:LogLevel:*</c> and <c>Logging:&lt;Provider&gt;:LogLevel:*</c>. The host reads
+    /// them only when it creates its first logger and then throws, which would crash the start
+    /// (and make systemd restart it in a loop) instead of refusing the configuration.
+    /// </summary>
+    private static void CheckLogLevels(SettingsReader reader, IConfigurationSection logging)
+    {
+        var levelSections = logging.GetChildren()
+            .Select(child => string.Equals(child.Key, LogLevelKey, StringComparison.OrdinalIgnoreCase) ? child : child.GetSection(LogLevelKey));
+        foreach (var levels in levelSections)
+        {
+            foreach (var category in levels.GetChildren())
+                reader.ReadEnum(levels, category.Key, LogLevel.Information);
+        }
     }
 
     private static string? ResolvePath(string? configured, string contentRoot) =>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Ogrt.Collector.Dispatching;
 using Ogrt.Collector.Metrics;
 using Ogrt.Collector.Receiving;
+using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Collector.Decoding;
 
@@ -127,7 +128,10 @@ public sealed partial class DatagramProcessor : IHostedService
             return ValueTask.CompletedTask;
         }
         _metrics.RecordDecoded();
-        return _dispatcher.DispatchAsync(record!);
+        var anomalies = record!.Anomalies;
+        if (anomalies != RecordAnomalies.None)
+            _metrics.RecordAnomalous(anomalies);
+        return _dispatcher.DispatchAsync(record);
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Decoding stopped on an unexpected error; stopping the collector")]

@@ -4,21 +4,29 @@ using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Collector.Dispatching;
 
-/// <summary>A bounded in-memory <see cref="IRecordQueue"/> that applies an <see cref="OverflowPolicy"/>.</summary>
+/// <summary>
+/// A bounded in-memory <see cref="IRecordQueue"/>: by count, with an <see cref="OverflowPolicy"/>,
+/// and by the output's <see cref="RecordMemoryBudget"/>, which refuses the arriving record
+/// whatever the policy (evicting one old record might not make room, and waiting would hold
+/// back every output for the sake of one huge record).
+/// </summary>
 public sealed class MemoryRecordQueue : IRecordQueue
 {
     private readonly Channel<ProcessRecord> _channel;
+    private readonly RecordMemoryBudget _budget;
     private readonly OverflowPolicy _policy;
     private readonly TimeSpan _blockTimeout;
     private readonly Action<ProcessRecord, string> _onDropped;
 
     /// <param name="capacity">Records held at most.</param>
+    /// <param name="budget">The output's memory budget: a record takes room as it is queued; the pipeline gives it back when the record has left.</param>
     /// <param name="policy">What happens to a record offered while the queue is full.</param>
     /// <param name="blockTimeout">How long <see cref="OverflowPolicy.Block"/> waits for room.</param>
     /// <param name="onDropped">Called with each dropped record and a <see cref="DropReasons"/> value.</param>
-    public MemoryRecordQueue(int capacity, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord, string> onDropped)
+    public MemoryRecordQueue(int capacity, RecordMemoryBudget budget, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord, string> onDropped)
     {
         ArgumentNullException.ThrowIfNull(onDropped);
+        _budget = budget;
         _policy = policy;
         _blockTimeout = blockTimeout;
         _onDropped = onDropped;
@@ -35,7 +43,7 @@ public sealed class MemoryRecordQueue : IRecordQueue
             SingleReader = false,
             SingleWriter = false,
         };
-        _channel = Channel.CreateBounded<ProcessRecord>(options, record => _onDropped(record, DropReasons.Overflow));
+        _channel = Channel.CreateBounded<ProcessRecord>(options, record => Drop(record, DropReasons.Overflow));
     }
 
     public int Count => _channel.Reader.Count;
@@ -44,15 +52,27 @@ public sealed class MemoryRecordQueue : IRecordQueue
 
     public ValueTask EnqueueAsync(ProcessRecord record)
     {
+        if (!_budget.TryReserve(record))
+        {
+            _onDropped(record, DropReasons.Overflow);
+            return ValueTask.CompletedTask;
+        }
         if (_channel.Writer.TryWrite(record))
             return ValueTask.CompletedTask;
         if (_policy != OverflowPolicy.Block)
         {
             // The drop modes accept every write until the channel is completed.
-            _onDropped(record, DropReasons.Shutdown);
+            Drop(record, DropReasons.Shutdown);
             return ValueTask.CompletedTask;
         }
         return WaitForRoomAsync(record);
+    }
+
+    /// <summary>Drops a record that took room in the budget.</summary>
+    private void Drop(ProcessRecord record, string reason)
+    {
+        _budget.Release(record);
+        _onDropped(record, reason);
     }
 
     private async ValueTask WaitForRoomAsync(ProcessRecord record)
@@ -64,11 +84,11 @@ public sealed class MemoryRecordQueue : IRecordQueue
         }
         catch (OperationCanceledException)
         {
-            _onDropped(record, DropReasons.BlockTimeout);
+            Drop(record, DropReasons.BlockTimeout);
         }
         catch (ChannelClosedException)
         {
-            _onDropped(record, DropReasons.Shutdown);
+            Drop(record, DropReasons.Shutdown);
         }
     }
 
@@ -84,8 +104,11 @@ public sealed class MemoryRecordQueue : IRecordQueue
     {
         ArgumentNullException.ThrowIfNull(taken);
         int left = taken.Count;
-        while (_channel.Reader.TryRead(out _))
+        while (_channel.Reader.TryRead(out var record))
+        {
+            _budget.Release(record);
             left++;
+        }
         return left;
     }
 }

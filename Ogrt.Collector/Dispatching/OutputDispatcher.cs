@@ -45,7 +45,12 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
             "ogrt.collector.output.queue_length",
             () => _pipelines.Select(pipeline => new Measurement<long>(pipeline.QueueLength, pipeline.MetricTags)),
             "{record}",
-            "Records waiting in an output's queue.");
+            "Records not yet delivered by an output: queued, being written, or waiting for a retry.");
+        _metrics.Meter.CreateObservableGauge(
+            "ogrt.collector.output.memory",
+            () => _pipelines.Select(pipeline => new Measurement<long>(pipeline.MemoryBytes, pipeline.MetricTags)),
+            "By",
+            "Approximate bytes of decoded records an output holds in memory (Outputs:<Name>:QueueBytes bounds it).");
         _metrics.Meter.CreateObservableGauge(
             "ogrt.collector.output.spool.bytes",
             () => _pipelines.Where(pipeline => pipeline.SpoolBytes.HasValue)
@@ -70,8 +75,11 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         {
             try
             {
-                var output = await CreateOutputAsync(settings, cancellationToken).ConfigureAwait(false);
-                pipelines.Add(output);
+                var factory = _catalog.FactoryFor(settings);
+                var section = _rawConfiguration.GetSection(CollectorConfiguration.OutputsSection).GetSection(settings.Name);
+                // Reported together with whatever the plugin refuses, so one run lists every error.
+                errors.AddRange(CollectorConfiguration.UnknownOutputSettings(section, factory.Settings));
+                pipelines.Add(await CreateOutputAsync(settings, factory, section, cancellationToken).ConfigureAwait(false));
             }
             catch (CollectorConfigurationException e)
             {
@@ -88,16 +96,15 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         _outputsStarted = true;
     }
 
-    private async Task<OutputPipeline> CreateOutputAsync(OutputSettings settings, CancellationToken cancellationToken)
+    private async Task<OutputPipeline> CreateOutputAsync(
+        OutputSettings settings, IOutputFactory factory, IConfigurationSection section, CancellationToken cancellationToken)
     {
-        var factory = _catalog.FactoryFor(settings);
-        var section = _rawConfiguration.GetSection(CollectorConfiguration.OutputsSection).GetSection(settings.Name);
         var tags = new TagList { { "output", settings.Name }, { "type", factory.Type } };
         var logger = _loggerFactory.CreateLogger($"Ogrt.Outputs.{factory.Type}.{settings.Name}");
         string stateDirectory = Path.Combine(_configuration.Collector.StateDirectory, "outputs", settings.Name);
         try
         {
-            Directory.CreateDirectory(stateDirectory);
+            PrivateFiles.CreateDirectory(stateDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -20,6 +20,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     private readonly OutputSettings _settings;
     private readonly IOutput _output;
     private readonly IRecordQueue _queue;
+
+    /// <summary>Bytes of records held in memory: queued, or taken by the workers until they leave the pipeline.</summary>
+    private readonly RecordMemoryBudget _memory;
     private readonly CollectorMetrics _metrics;
     private readonly TagList _tags;
     private readonly ILogger _logger;
@@ -30,8 +33,14 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     /// <summary>Records the workers held when the shutdown deadline passed; the queue may keep them.</summary>
     private readonly ConcurrentQueue<ProcessRecord> _undelivered = new();
+
+    /// <summary>Records lost so far by reason, so a stop can say what it lost.</summary>
+    private readonly ConcurrentDictionary<string, long> _droppedByReason = new(StringComparer.Ordinal);
     private Task[] _workers = [];
     private int _disposed;
+
+    /// <summary>Records the workers took from the queue that are not yet written, dead-lettered, dropped or held back.</summary>
+    private int _inFlight;
 
     /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
@@ -47,10 +56,11 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
+        _memory = new RecordMemoryBudget(settings.QueueBytes);
         _queue = settings.Spool is null
-            ? new MemoryRecordQueue(settings.QueueCapacity, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason))
+            ? new MemoryRecordQueue(settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason))
             : SpoolingRecordQueue.Open(
-                settings.Spool, settings.QueueCapacity, settings.OverflowPolicy, settings.BlockTimeout,
+                settings.Spool, settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout,
                 (_, count, reason) => CountDropped(count, reason), metrics, tags, logger);
     }
 
@@ -59,8 +69,11 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// <summary>The tags that identify this output in metrics.</summary>
     public TagList MetricTags => _tags;
 
-    /// <summary>Records waiting in the queue.</summary>
-    public int QueueLength => _queue.Count;
+    /// <summary>Records not yet delivered: in the queue, in a batch being written, or waiting for a retry.</summary>
+    public int QueueLength => _queue.Count + Volatile.Read(ref _inFlight);
+
+    /// <summary>Approximate bytes of the records this output holds in memory (queued and being written).</summary>
+    public long MemoryBytes => _memory.Held;
 
     /// <summary>Size of the spool's files on disk; null without a spool.</summary>
     public long? SpoolBytes => (_queue as SpoolingRecordQueue)?.SpoolBytes;
@@ -87,6 +100,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(TimeSpan deadline)
     {
+        var droppedBefore = new Dictionary<string, long>(_droppedByReason, StringComparer.Ordinal);
         _queue.Complete();
         _deadline.CancelAfter(deadline);
         await Task.WhenAll(_workers).ConfigureAwait(false);
@@ -94,6 +108,22 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _undelivered.Clear();
         if (lost > 0)
             CountDropped(lost, DropReasons.Shutdown);
+        ReportLossesDuringStop(droppedBefore);
+    }
+
+    /// <summary>
+    /// Logs what the stop lost, by reason: the drop counters rise only as the process exits,
+    /// after the last scrape, so the log is where an operator sees it.
+    /// </summary>
+    private void ReportLossesDuringStop(Dictionary<string, long> droppedBefore)
+    {
+        var losses = _droppedByReason
+            .Select(entry => (Reason: entry.Key, Count: entry.Value - droppedBefore.GetValueOrDefault(entry.Key)))
+            .Where(loss => loss.Count > 0)
+            .OrderBy(loss => loss.Reason, StringComparer.Ordinal)
+            .ToList();
+        if (losses.Count > 0)
+            LogLostDuringStop(Name, losses.Sum(loss => loss.Count), string.Join(", ", losses.Select(loss => $"{loss.Reason}: {loss.Count}")));
     }
 
     public async ValueTask DisposeAsync()
@@ -143,6 +173,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         {
             if (_queue.TryDequeue(out var record))
             {
+                Interlocked.Increment(ref _inFlight);
                 batch.Add(record);
                 continue;
             }
@@ -191,7 +222,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             }
             _metrics.OutputBatchDuration.Record(_timeProvider.GetElapsedTime(startedAt).TotalSeconds, _tags);
 
-            pending = Account(pending.Count, result);
+            pending = Account(pending, result);
             if (pending.Count == 0)
                 return;
 
@@ -209,8 +240,9 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     }
 
     /// <summary>Counts the outcome of one write and returns the records to retry.</summary>
-    private IReadOnlyList<ProcessRecord> Account(int attempted, WriteResult result)
+    private IReadOnlyList<ProcessRecord> Account(IReadOnlyList<ProcessRecord> pending, WriteResult result)
     {
+        int attempted = pending.Count;
         int notDelivered = result.Retry.Count + result.DeadLettered + result.Rejected;
         if (notDelivered > attempted)
         {
@@ -218,6 +250,10 @@ public sealed partial class OutputPipeline : IAsyncDisposable
             LogInconsistentResult(Name, attempted, result.Retry.Count, result.DeadLettered, result.Rejected);
         }
         int written = Math.Max(0, attempted - notDelivered);
+        // Everything not handed back for a retry has left the pipeline.
+        Interlocked.Add(ref _inFlight, -Math.Max(0, attempted - result.Retry.Count));
+        _memory.Release(pending);
+        _memory.Reserve(result.Retry);
         if (written > 0)
             _metrics.OutputWritten.Add(written, _tags);
         if (result.DeadLettered > 0)
@@ -230,18 +266,26 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     private void HoldUndelivered(IReadOnlyList<ProcessRecord> records)
     {
+        Interlocked.Add(ref _inFlight, -records.Count);
+        _memory.Release(records);
         foreach (var record in records)
             _undelivered.Enqueue(record);
     }
 
-    private void CountDropped(int count, string reason) =>
+    private void CountDropped(int count, string reason)
+    {
+        _droppedByReason.AddOrUpdate(reason, count, (_, total) => total + count);
         _metrics.OutputDropped.Add(count, CollectorMetrics.WithReason(_tags, reason));
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Output {Output} failed to write {Count} records; retrying with backoff ({Suppressed} more failures since the last warning)")]
     private partial void LogWriteFailed(Exception exception, string output, int count, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Output {Output} reported more undelivered records than it was given ({Attempted} given; {Retry} to retry, {DeadLettered} dead-lettered, {Rejected} rejected)")]
     private partial void LogInconsistentResult(string output, int attempted, int retry, int deadLettered, int rejected);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Output {Output} lost {Count} records while stopping ({Reasons})")]
+    private partial void LogLostDuringStop(string output, long count, string reasons);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Output {Output} failed to close")]
     private partial void LogDisposeFailed(Exception exception, string output);

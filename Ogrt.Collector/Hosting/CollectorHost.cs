@@ -91,8 +91,9 @@ public static class CollectorHost
         if (explicitFile is not null && !File.Exists(explicitFile))
             throw new CollectorConfigurationException($"--config: the configuration file {explicitFile} does not exist");
 
-        AddJsonFile(configuration, Path.Combine(contentRoot, "appsettings.json"));
-        AddJsonFile(configuration, explicitFile is null ? SystemConfigurationFile : Path.GetFullPath(explicitFile));
+        var site = ReadJsonFile(explicitFile is null ? SystemConfigurationFile : Path.GetFullPath(explicitFile));
+        AddShippedDefaults(configuration, ReadJsonFile(Path.Combine(contentRoot, "appsettings.json")), site, args);
+        configuration.AddConfiguration(site);
         configuration.AddEnvironmentVariables(EnvironmentPrefix);
         // OpenTelemetry reads its standard variables (OTEL_EXPORTER_OTLP_ENDPOINT,
         // OTEL_METRIC_EXPORT_INTERVAL, OTEL_RESOURCE_ATTRIBUTES…) from the host's configuration.
@@ -104,12 +105,39 @@ public static class CollectorHost
         configuration.AddCommandLine(args);
     }
 
-    private static void AddJsonFile(ConfigurationManager configuration, string path)
+    /// <summary>
+    /// Adds the shipped defaults (appsettings.json next to the binary). Its outputs apply only
+    /// while no other source names an output: an operator who configures their own outputs
+    /// gets exactly those, not the shipped File output besides them (which they could not
+    /// remove from the command line). An output the other sources name keeps its shipped settings.
+    /// </summary>
+    private static void AddShippedDefaults(ConfigurationManager configuration, IConfiguration shipped, IConfiguration site, string[] args)
+    {
+        var overrides = new ConfigurationBuilder()
+            .AddConfiguration(site)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddCommandLine(args)
+            .Build();
+        var namedOutputs = overrides.GetSection(CollectorConfiguration.OutputsSection).GetChildren()
+            .Select(output => output.Key)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        configuration.AddInMemoryCollection(shipped.AsEnumerable()
+            .Where(setting => setting.Value is not null && (namedOutputs.Count == 0 || !IsOutputOtherThan(setting.Key, namedOutputs))));
+    }
+
+    private static bool IsOutputOtherThan(string key, HashSet<string> outputs)
+    {
+        string[] parts = key.Split(ConfigurationPath.KeyDelimiter);
+        return parts.Length >= 2
+               && string.Equals(parts[0], CollectorConfiguration.OutputsSection, StringComparison.OrdinalIgnoreCase)
+               && !outputs.Contains(parts[1]);
+    }
+
+    private static IConfigurationRoot ReadJsonFile(string path)
     {
         try
         {
-            // ConfigurationManager loads a source as soon as it is added, so errors surface here.
-            configuration.AddJsonFile(path, optional: true, reloadOnChange: false);
+            return new ConfigurationBuilder().AddJsonFile(path, optional: true, reloadOnChange: false).Build();
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Collector.Metrics;
 
@@ -15,6 +16,7 @@ public sealed class CollectorMetrics
     private readonly Counter<long> _datagramsDropped;
     private readonly Counter<long> _datagramsMalformed;
     private readonly Counter<long> _recordsDecoded;
+    private readonly Counter<long> _recordsAnomalous;
 
     public CollectorMetrics(IMeterFactory meterFactory)
     {
@@ -24,6 +26,7 @@ public sealed class CollectorMetrics
         _datagramsDropped = Meter.CreateCounter<long>("ogrt.collector.datagrams.dropped", "{datagram}", "Datagrams received but not decoded, by reason (receive_queue_full, shutdown).");
         _datagramsMalformed = Meter.CreateCounter<long>("ogrt.collector.datagrams.malformed", "{datagram}", "Datagrams that failed validation, by reason.");
         _recordsDecoded = Meter.CreateCounter<long>("ogrt.collector.records.decoded", "{record}", "Records decoded and handed to the outputs.");
+        _recordsAnomalous = Meter.CreateCounter<long>("ogrt.collector.records.anomalous", "{record}", "Records delivered with an implausible field, by reason (pid, time).");
         OutputQueued = Meter.CreateCounter<long>("ogrt.collector.output.queued", "{record}", "Records accepted into an output's queue.");
         OutputWritten = Meter.CreateCounter<long>("ogrt.collector.output.written", "{record}", "Records an output delivered.");
         OutputDropped = Meter.CreateCounter<long>("ogrt.collector.output.dropped", "{record}", "Records an output lost, by reason (overflow, block_timeout, rejected, shutdown).");
@@ -56,6 +59,15 @@ public sealed class CollectorMetrics
     public void DatagramMalformed(string reason) => _datagramsMalformed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RecordDecoded() => _recordsDecoded.Add(1);
+
+    /// <summary>Counts a record once per implausible field.</summary>
+    public void RecordAnomalous(RecordAnomalies anomalies)
+    {
+        if (anomalies.HasFlag(RecordAnomalies.Pid))
+            _recordsAnomalous.Add(1, new KeyValuePair<string, object?>("reason", "pid"));
+        if (anomalies.HasFlag(RecordAnomalies.Time))
+            _recordsAnomalous.Add(1, new KeyValuePair<string, object?>("reason", "time"));
+    }
 
     /// <summary>Tags <paramref name="tags"/> plus a reason.</summary>
     public static TagList WithReason(TagList tags, string reason)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -24,8 +26,16 @@ public static class MetricsExport
                 {
                     metrics.AddPrometheusHttpListener(options =>
                     {
-                        options.Host = settings.PrometheusHost;
+                        // The exporter builds a URI from Host and throws on "*"; it only needs a
+                        // valid one, as the listener's prefixes are replaced below.
+                        options.Host = "localhost";
                         options.Port = settings.PrometheusPort;
+                        options.ConfigureHttpListener = (_, listener) =>
+                        {
+                            listener.Prefixes.Clear();
+                            foreach (string prefix in PrometheusPrefixes(settings.PrometheusHost, settings.PrometheusPort))
+                                listener.Prefixes.Add(prefix);
+                        };
                     });
                 }
                 if (settings.OtlpEnabled)
@@ -39,5 +49,31 @@ public static class MetricsExport
                 }
             });
         return services;
+    }
+
+    /// <summary>
+    /// The HttpListener prefixes for the configured host. HttpListener answers 404 to a request
+    /// whose Host header matches no prefix, so a host name also gets a prefix per address it
+    /// resolves to: with <c>localhost</c>, <c>http://127.0.0.1:9464/metrics</c> works too.
+    /// </summary>
+    internal static IReadOnlyList<string> PrometheusPrefixes(string host, int port)
+    {
+        if (host is "*" or "+")
+            return [$"http://+:{port}/"];
+        var hosts = new List<string> { host };
+        if (!IPAddress.TryParse(host.Trim('[', ']'), out _))
+        {
+            try
+            {
+                // A link-local address needs a scope id, which a prefix cannot carry.
+                hosts.AddRange(Dns.GetHostAddresses(host).Where(address => !address.IsIPv6LinkLocal).Select(address =>
+                    address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString()));
+            }
+            catch (SocketException)
+            {
+                // Unresolvable here: the listener reports it when it starts.
+            }
+        }
+        return hosts.Distinct(StringComparer.OrdinalIgnoreCase).Select(name => $"http://{name}:{port}/").ToList();
     }
 }

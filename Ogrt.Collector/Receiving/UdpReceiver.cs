@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +21,9 @@ public sealed partial class UdpReceiver : BackgroundService
 
     private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How often the kernel's drop count is checked for a warning (the metric is read at each export).</summary>
+    private static readonly TimeSpan KernelDropCheckInterval = TimeSpan.FromSeconds(10);
+
     private readonly CollectorSettings _settings;
     private readonly ReceiveQueue _queue;
     private readonly CollectorMetrics _metrics;
@@ -28,6 +32,7 @@ public sealed partial class UdpReceiver : BackgroundService
     private readonly WarningThrottle _queueFullWarnings;
     private readonly WarningThrottle _socketErrorWarnings;
     private Socket? _socket;
+    private KernelDropCounter? _kernelDrops;
 
     public UdpReceiver(CollectorSettings settings, ReceiveQueue queue, CollectorMetrics metrics, ILogger<UdpReceiver> logger, TimeProvider timeProvider)
     {
@@ -38,6 +43,11 @@ public sealed partial class UdpReceiver : BackgroundService
         _timeProvider = timeProvider;
         _queueFullWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
         _socketErrorWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
+        _metrics.Meter.CreateObservableCounter(
+            "ogrt.collector.datagrams.kernel_dropped",
+            () => _kernelDrops?.Read() is { } drops ? [new Measurement<long>(drops)] : Array.Empty<Measurement<long>>(),
+            "{datagram}",
+            "Datagrams the kernel dropped before the collector read them, because the socket's receive buffer was full.");
     }
 
     /// <summary>The address and port the socket is bound to (the real port when Collector:Port is 0).</summary>
@@ -77,6 +87,7 @@ public sealed partial class UdpReceiver : BackgroundService
                 $"Collector:Address/Collector:Port: cannot bind UDP {new IPEndPoint(address, _settings.Port)}: {e.Message}", e);
         }
         _socket = socket;
+        _kernelDrops = KernelDropCounter.For(socket);
         LogListening(LocalEndPoint, socket.ReceiveBufferSize / 2);
     }
 
@@ -111,7 +122,25 @@ public sealed partial class UdpReceiver : BackgroundService
             Name = "ogrt-udp-receive",
         };
         thread.Start();
-        return stopped.Task;
+        return WarnAboutKernelDropsUntilAsync(stopped.Task);
+    }
+
+    /// <summary>Warns (every KernelDropCheckInterval at most) while the kernel drops datagrams, until the receive loop ends.</summary>
+    private async Task WarnAboutKernelDropsUntilAsync(Task receiving)
+    {
+        long warned = _kernelDrops?.Read() ?? 0;
+        using var timer = new PeriodicTimer(KernelDropCheckInterval, _timeProvider);
+        var tick = timer.WaitForNextTickAsync().AsTask();
+        while (await Task.WhenAny(receiving, tick).ConfigureAwait(false) == tick)
+        {
+            if (_kernelDrops?.Read() is { } drops && drops > warned)
+            {
+                LogKernelDrops(drops - warned, drops, _socket!.ReceiveBufferSize / 2);
+                warned = drops;
+            }
+            tick = timer.WaitForNextTickAsync().AsTask();
+        }
+        await receiving.ConfigureAwait(false);
     }
 
     private void ReceiveUntilStopped(Socket socket, CancellationToken stoppingToken)
@@ -169,6 +198,9 @@ public sealed partial class UdpReceiver : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a datagram: the receive queue is full (Collector:ReceiveQueueCapacity = {Capacity} datagrams, Collector:ReceiveQueueBytes = {Bytes}) because decoding falls behind ({Suppressed} more since the last warning)")]
     private partial void LogQueueFull(int capacity, long bytes, long suppressed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The kernel dropped {Count} datagrams ({Total} since start) because the socket's receive buffer ({ReceiveBufferBytes} bytes) was full; raise Collector:ReceiveBufferBytes and net.core.rmem_max")]
+    private partial void LogKernelDrops(long count, long total, int receiveBufferBytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "UDP receive failed with {Error}: {Message} ({Suppressed} more since the last warning)")]
     private partial void LogSocketError(SocketError error, string message, long suppressed);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Collector.Spooling;
 
@@ -57,7 +58,7 @@ internal sealed class SpoolSegment : IDisposable
     public static SpoolSegment Create(string directory, long sequence)
     {
         string path = System.IO.Path.Combine(directory, FileName(sequence));
-        var append = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        var append = PrivateFiles.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
         try
         {
             append.Write(Header);

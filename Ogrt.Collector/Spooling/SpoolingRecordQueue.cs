@@ -39,6 +39,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
     private readonly Queue<ProcessRecord> _memory = new();
     private readonly List<SpoolSegment> _segments = [];
     private readonly int _capacity;
+    private readonly RecordMemoryBudget _budget;
     private readonly OverflowPolicy _policy;
     private readonly TimeSpan _blockTimeout;
     private readonly Action<ProcessRecord?, int, string> _onDropped;
@@ -60,11 +61,12 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
     private bool _disposed;
 
     private SpoolingRecordQueue(
-        SpoolSettings settings, int capacity, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
+        SpoolSettings settings, int capacity, RecordMemoryBudget budget, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
         CollectorMetrics metrics, TagList tags, ILogger logger, FileStream lockFile)
     {
         _settings = settings;
         _capacity = capacity;
+        _budget = budget;
         _policy = policy;
         _blockTimeout = blockTimeout;
         _onDropped = onDropped;
@@ -83,19 +85,20 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
     /// <see cref="UnauthorizedAccessException"/> if the directory cannot be used, including when
     /// another collector holds it.
     /// </summary>
+    /// <param name="budget">The output's memory budget: a record that does not fit goes to disk, like one beyond <paramref name="capacity"/>.</param>
     /// <param name="onDropped">Called with a dropped record (null if it was lost on disk), how many, and a <see cref="DropReasons"/> value.</param>
     public static SpoolingRecordQueue Open(
-        SpoolSettings settings, int capacity, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
+        SpoolSettings settings, int capacity, RecordMemoryBudget budget, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
         CollectorMetrics metrics, TagList tags, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(onDropped);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
-        Directory.CreateDirectory(settings.Directory);
+        PrivateFiles.CreateDirectory(settings.Directory);
         // An exclusive lock (flock on Linux): two collectors sharing a spool would read each other's records.
-        var lockFile = new FileStream(Path.Combine(settings.Directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        var queue = new SpoolingRecordQueue(settings, capacity, policy, blockTimeout, onDropped, metrics, tags, logger, lockFile);
+        var lockFile = PrivateFiles.Open(Path.Combine(settings.Directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var queue = new SpoolingRecordQueue(settings, capacity, budget, policy, blockTimeout, onDropped, metrics, tags, logger, lockFile);
         try
         {
             queue.Recover();
@@ -157,7 +160,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
                 _onDropped(record, 1, DropReasons.Shutdown);
                 return ValueTask.CompletedTask;
             }
-            if (_diskRecords == 0 && _memory.Count < _capacity)
+            if (_diskRecords == 0 && _memory.Count < _capacity && _budget.TryReserve(record))
             {
                 _memory.Enqueue(record);
                 WakeWaiter();
@@ -195,12 +198,21 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
             Task wakeUp;
             lock (_gate)
             {
-                if (_memory.Count > 0 || (!_completed && _diskRecords > 0))
+                if (_memory.Count > 0 || (!_completed && _diskRecords > 0 && _budget.HasRoom))
                     return true;
                 if (_completed)
                     return false;
-                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wakeUp = _waiter.Task;
+                if (_diskRecords > 0)
+                {
+                    // Records wait on disk but the memory budget is taken by batches being
+                    // written: look again shortly instead of spinning on a take that finds nothing.
+                    wakeUp = Task.Delay(BlockPollInterval, cancellationToken);
+                }
+                else
+                {
+                    _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wakeUp = _waiter.Task;
+                }
             }
             await wakeUp.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -230,6 +242,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
             var remaining = new List<ProcessRecord>(taken.Count + _memory.Count);
             remaining.AddRange(taken);
             remaining.AddRange(_memory);
+            _budget.Release(_memory);
             _memory.Clear();
             if (_segments.Count > 0 && _segments[0].PartlyRead)
             {
@@ -357,6 +370,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
             // which frees its room on disk.
             if (_memory.TryDequeue(out var oldest))
             {
+                _budget.Release(oldest);
                 _onDropped(oldest, 1, DropReasons.Overflow);
                 Refill();
             }
@@ -453,11 +467,14 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
         }
     }
 
-    /// <summary>Moves records from the oldest segment into memory while it has room.</summary>
+    /// <summary>Moves records from the oldest segment into memory while it has room (by count and by the budget).</summary>
     private void Refill()
     {
-        for (int moved = 0; moved < RefillChunk && _memory.Count < _capacity && TryReadOldest(out var record); moved++)
+        for (int moved = 0; moved < RefillChunk && _memory.Count < _capacity && _budget.HasRoom && TryReadOldest(out var record); moved++)
+        {
+            _budget.Reserve(record);
             _memory.Enqueue(record);
+        }
     }
 
     /// <summary>Reads the oldest record on disk, deleting segments as they are used up and skipping damaged ones.</summary>

@@ -7,43 +7,47 @@ namespace Ogrt.Outputs.Elasticsearch;
 
 /// <summary>
 /// Writes records as a <c>_bulk</c> NDJSON body: an action line (<c>index</c> into a dated
-/// index, or <c>create</c> into a data stream) and the record's canonical JSON per record,
-/// plus <c>@timestamp</c> for data streams. One instance serves one batch (it caches the
-/// action line of the last index name), so it needs no locking.
+/// index, or <c>create</c> into a data stream, with the record's <see cref="DocumentId"/>) and
+/// the record's canonical JSON per record, plus <c>@timestamp</c> for data streams. One instance
+/// serves one batch (it caches the last index name), so it needs no locking.
 /// </summary>
 internal sealed class BulkBodyWriter
 {
+    // The latest time a date_nanos field (the data stream's @timestamp) can hold, 2262-04-11:
+    // nanoseconds since the epoch in a long.
+    private const long MaxTimestampMicroseconds = long.MaxValue / 1000;
+
     private readonly ElasticsearchSettings _settings;
-    private readonly byte[]? _dataStreamAction;
+    private readonly byte[]? _dataStreamName;
     private long _cachedSeconds = long.MinValue;
-    private string? _cachedIndex;
-    private byte[] _cachedAction = [];
+    private string _cachedIndex = "";
+    private byte[] _cachedIndexBytes = [];
 
     public BulkBodyWriter(ElasticsearchSettings settings)
     {
         _settings = settings;
         if (settings.DataStream is not null)
-            _dataStreamAction = ActionLine("create", settings.DataStream);
+            _dataStreamName = Encoding.UTF8.GetBytes(settings.DataStream);
     }
 
     /// <summary>
     /// Fills <paramref name="body"/> with the records from <paramref name="start"/> on, as many as
     /// fit MaxBulkRecords and MaxBulkBytes (at least one, however large), and returns how many.
     /// </summary>
-    public int Write(ByteBuffer body, IReadOnlyList<ProcessRecord> batch, int start)
+    public int Write(ByteBuffer body, IReadOnlyList<ProcessRecord> batch, int start, int maxRecords)
     {
         body.Clear();
         using var writer = new Utf8JsonWriter(body, ProcessRecordJson.WriterOptions);
         int count = 0;
-        for (int i = start; i < batch.Count && count < _settings.MaxBulkRecords; i++)
+        for (int i = start; i < batch.Count && count < maxRecords; i++)
         {
             var record = batch[i];
             int itemStart = body.Length;
-            body.Write(ActionFor(record));
+            WriteAction(body, record);
             writer.Reset(body);
             ProcessRecordJson.Write(writer, record);
             writer.Flush();
-            if (_dataStreamAction is not null)
+            if (_dataStreamName is not null)
                 AppendTimestamp(body, record);
             body.Write("\n"u8);
             if (body.Length > _settings.MaxBulkBytes && count > 0)
@@ -56,22 +60,37 @@ internal sealed class BulkBodyWriter
         return count;
     }
 
-    private byte[] ActionFor(ProcessRecord record)
+    // Index names are validated and ids are base64url, so neither needs JSON escaping.
+    private void WriteAction(ByteBuffer body, ProcessRecord record)
     {
-        if (_dataStreamAction is not null)
-            return _dataStreamAction;
-        if (record.Time != _cachedSeconds)
+        body.Write(_dataStreamName is null ? "{\"index\":{\"_index\":\""u8 : "{\"create\":{\"_index\":\""u8);
+        body.Write(_dataStreamName ?? IndexFor(record));
+        body.Write("\",\"_id\":\""u8);
+        DocumentId.Write(record, body.GetSpan(DocumentId.Length));
+        body.Advance(DocumentId.Length);
+        body.Write("\"}}\n"u8);
+    }
+
+    /// <summary>
+    /// The dated index of the time the collector received the record. The record's own time
+    /// comes from the sender: any user could create an index per day from 1970 to 9999 and
+    /// exhaust the cluster's shards.
+    /// </summary>
+    private byte[] IndexFor(ProcessRecord record)
+    {
+        long seconds = record.ReceivedAt.ToUnixTimeSeconds();
+        if (seconds != _cachedSeconds)
         {
             // Records of one batch mostly share a day: keep the bytes unless the name changed.
-            string index = _settings.Index!.Format(record.Time);
+            string index = _settings.Index!.Format(seconds);
             if (index != _cachedIndex)
             {
                 _cachedIndex = index;
-                _cachedAction = ActionLine("index", index);
+                _cachedIndexBytes = Encoding.UTF8.GetBytes(index);
             }
-            _cachedSeconds = record.Time;
+            _cachedSeconds = seconds;
         }
-        return _cachedAction;
+        return _cachedIndexBytes;
     }
 
     /// <summary>
@@ -82,16 +101,13 @@ internal sealed class BulkBodyWriter
     {
         body.Truncate(body.Length - 1);
         body.Write(",\"@timestamp\":\""u8);
-        var time = record.TimeMicroseconds is { } microseconds
-            ? DateTime.UnixEpoch.AddTicks(Math.Clamp(microseconds, 0, 253_402_300_799_999_999L) * 10)
-            : DateTime.UnixEpoch.AddSeconds(Math.Clamp(record.Time, 0, 253_402_300_799L));
+        // Clamped to what a date_nanos field holds; the record keeps its own time and time_us.
+        long microseconds = record.TimeMicroseconds
+            ?? Math.Clamp(record.Time, 0, MaxTimestampMicroseconds / 1_000_000) * 1_000_000;
+        var time = DateTime.UnixEpoch.AddTicks(Math.Clamp(microseconds, 0, MaxTimestampMicroseconds) * 10);
         var span = body.GetSpan(32);
         time.TryFormat(span, out int written, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         body.Advance(written);
         body.Write("\"}"u8);
     }
-
-    // Index names are validated (no quotes or backslashes), so they need no JSON escaping.
-    private static byte[] ActionLine(string action, string index) =>
-        Encoding.UTF8.GetBytes($$$"""{"{{{action}}}":{"_index":"{{{index}}}"}}""" + "\n");
 }

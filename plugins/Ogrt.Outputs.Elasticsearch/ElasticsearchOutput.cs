@@ -50,9 +50,27 @@ internal sealed class ElasticsearchOutput : IOutput
     {
         if (_settings.Tls.SkipVerify)
             _logger.LogWarning("{Output}: InsecureSkipVerify is set: the Elasticsearch server's certificate is not checked", _context.Name);
-        if (!_templateInstalled)
+        if (_templateInstalled)
+            return;
+        try
+        {
             await InstallTemplateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is { } status && IsRefusal(status))
+        {
+            // The cluster will refuse this template every time (a priority clash with another
+            // template, a key its API does not know): nothing could ever be indexed.
+            string setting = e.Message.Contains("priority", StringComparison.Ordinal) ? "TemplatePriority" : "TemplateApi";
+            throw new OutputConfigurationException(_context.KeyOf(setting),
+                $"the cluster refused the index template {_settings.TemplateName}: {e.Message}. For 'same priority', choose a TemplatePriority "
+                + "that no other template matching these indices has (or delete the template this one replaces).", e);
+        }
     }
+
+    /// <summary>A 4xx that repeats whatever is retried; not credentials or back-pressure, which can change.</summary>
+    private static bool IsRefusal(HttpStatusCode status) =>
+        (int)status is >= 400 and < 500
+        && status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
 
     public async Task<WriteResult> WriteAsync(IReadOnlyList<ProcessRecord> batch, CancellationToken cancellationToken)
     {
@@ -68,13 +86,30 @@ internal sealed class ElasticsearchOutput : IOutput
         List<ProcessRecord>? retry = null;
         List<DeadLetter>? deadLetters = null;
         int position = 0;
+        int maxRecords = _settings.MaxBulkRecords;
         while (position < batch.Count)
         {
-            int count = bodyWriter.Write(body, batch, position);
+            int count = bodyWriter.Write(body, batch, position, maxRecords);
             byte[] response;
             try
             {
                 response = await SendAsync(HttpMethod.Post, BulkPath, body.WrittenMemory, NdjsonType, count, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e) when (IsTooLarge(e.StatusCode) && count > 1)
+            {
+                // A whole-request 429 (indexing pressure, a circuit breaker) or 413 comes back
+                // for every request of this size: halve it, or the batch never gets through.
+                maxRecords = count / 2;
+                _logger.LogWarning("{Output}: a request of {Count} records was refused as a whole ({Status}); sending at most {Max} per request for this batch",
+                    _context.Name, count, (int)e.StatusCode!.Value, maxRecords);
+                continue;
+            }
+            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+            {
+                // One record larger than the cluster takes (http.max_content_length) never fits.
+                (deadLetters ??= []).Add(new DeadLetter(batch[position], (int)HttpStatusCode.RequestEntityTooLarge, "request_entity_too_large", e.Message));
+                position++;
+                continue;
             }
             catch (Exception e) when (position > 0 && !cancellationToken.IsCancellationRequested)
             {
@@ -97,6 +132,9 @@ internal sealed class ElasticsearchOutput : IOutput
             (deadLettered, rejected) = await KeepDeadLettersAsync(deadLetters, cancellationToken).ConfigureAwait(false);
         return retry is null && deadLetters is null ? WriteResult.Delivered : new WriteResult(retry ?? [], deadLettered, rejected);
     }
+
+    private static bool IsTooLarge(HttpStatusCode? status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestEntityTooLarge;
 
     public ValueTask DisposeAsync()
     {
@@ -137,7 +175,7 @@ internal sealed class ElasticsearchOutput : IOutput
         {
             var record = batch[start + i];
             var item = i < items.Count ? items[i] : new BulkItemResult(0, null, "no result for this item");
-            if (item.Succeeded)
+            if (item.Succeeded || IsAlreadyIndexed(item))
             {
                 sent++;
             }
@@ -157,6 +195,13 @@ internal sealed class ElasticsearchOutput : IOutput
         if (firstReason is not null)
             _logger.LogWarning("{Output}: Elasticsearch rejected {Count} records for good, e.g. {Reason}", _context.Name, count - sent - retried, firstReason);
     }
+
+    /// <summary>
+    /// A data stream's <c>create</c> of an id that exists: an earlier attempt of this record was
+    /// indexed (its response was lost), so the record is delivered.
+    /// </summary>
+    private bool IsAlreadyIndexed(BulkItemResult item) =>
+        _settings.DataStream is not null && item.Status == (int)HttpStatusCode.Conflict && item.ErrorType == "version_conflict_engine_exception";
 
     private async Task<(int DeadLettered, int Rejected)> KeepDeadLettersAsync(List<DeadLetter> deadLetters, CancellationToken cancellationToken)
     {

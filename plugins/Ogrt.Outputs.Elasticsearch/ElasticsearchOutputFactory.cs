@@ -7,6 +7,8 @@ public sealed class ElasticsearchOutputFactory : IOutputFactory
 {
     public string Type => "Elasticsearch";
 
+    public IReadOnlyCollection<string> Settings => ElasticsearchSettings.Keys;
+
     public IOutput Create(OutputContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -6,6 +6,13 @@ namespace Ogrt.Outputs.Elasticsearch;
 /// <summary>The validated settings of one Elasticsearch output (see docs/elasticsearch.md).</summary>
 internal sealed class ElasticsearchSettings
 {
+    /// <summary>The settings <see cref="Read"/> reads.</summary>
+    public static readonly string[] Keys =
+    [
+        "Nodes", "Index", "DataStream", "MaxBulkRecords", "MaxBulkBytes", "Gzip", "Username", "Password", "ApiKey",
+        "RequestTimeout", "NodeCooldown", "InstallTemplate", "TemplateName", "TemplateApi", "TemplatePriority", .. TlsSettings.Keys,
+    ];
+
     public required IReadOnlyList<Uri> Nodes { get; init; }
 
     /// <summary>Daily (or other date-based) index names; null when writing to a data stream.</summary>
@@ -36,6 +43,9 @@ internal sealed class ElasticsearchSettings
     public required string TemplateName { get; init; }
 
     public TemplateApi TemplateApi { get; init; }
+
+    /// <summary>The composable template's <c>priority</c> (legacy: <c>order</c>).</summary>
+    public int TemplatePriority { get; init; }
 
     public static ElasticsearchSettings Read(OutputContext context)
     {
@@ -86,6 +96,8 @@ internal sealed class ElasticsearchSettings
             InstallTemplate = installTemplate,
             TemplateName = reader.GetString("TemplateName") ?? "ogrt",
             TemplateApi = templateApi,
+            // Above Elasticsearch 8's built-in templates (priority 100 for logs-*-*).
+            TemplatePriority = reader.GetInt("TemplatePriority", 200, 0, int.MaxValue),
         };
     }
 }

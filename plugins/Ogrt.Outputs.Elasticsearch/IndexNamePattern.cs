@@ -6,7 +6,7 @@ namespace Ogrt.Outputs.Elasticsearch;
 
 /// <summary>
 /// An index name with date parts in braces, e.g. <c>ogrt-{yyyy.MM.dd}</c>: the braces hold a
-/// .NET date format applied to the record's start time in UTC.
+/// .NET date format applied to the time the collector received the record, in UTC.
 /// </summary>
 internal sealed class IndexNamePattern
 {
@@ -61,6 +61,9 @@ internal sealed class IndexNamePattern
         }
         if (literalPrefix is null)
             throw reader.Error(setting, $"'{pattern}' has no date part in braces; a fixed index name grows forever (use e.g. ogrt-{{yyyy.MM.dd}})");
+        // The template matches the prefix plus '*': without a prefix it would match (and map) every index of the cluster.
+        if (literalPrefix.Length == 0)
+            throw reader.Error(setting, $"'{pattern}' must start with a literal prefix before the date part (e.g. ogrt-{{yyyy.MM.dd}}): the index template would match every index (index_patterns [\"*\"])");
 
         var parsed = new IndexNamePattern(pattern, format.ToString(), literalPrefix);
         string sample;

@@ -7,6 +7,8 @@ namespace Ogrt.Outputs.Elasticsearch;
 /// The index template with explicit mappings for records (docs/elasticsearch.md explains the
 /// choices): keyword for paths, ids and names, epoch-second dates, shared objects as a plain
 /// object array, unknown fields kept in _source but not indexed (no mapping explosion).
+/// Both APIs get the same shape: the legacy API refuses top-level keys other than
+/// index_patterns, order, version, settings, mappings and aliases, so <c>_meta</c> goes in the mappings.
 /// </summary>
 internal static class IndexTemplate
 {
@@ -27,13 +29,12 @@ internal static class IndexTemplate
             writer.WriteEndArray();
             if (settings.TemplateApi == TemplateApi.Legacy)
             {
-                writer.WriteNumber("order", 200);
+                writer.WriteNumber("order", settings.TemplatePriority);
                 WriteMappings(writer, withTimestamp: false);
             }
             else
             {
-                // Above the built-in templates (priority 100 for logs-*-* in Elasticsearch 8).
-                writer.WriteNumber("priority", 200);
+                writer.WriteNumber("priority", settings.TemplatePriority);
                 if (settings.DataStream is not null)
                 {
                     writer.WriteStartObject("data_stream");
@@ -43,9 +44,6 @@ internal static class IndexTemplate
                 WriteMappings(writer, withTimestamp: settings.DataStream is not null);
                 writer.WriteEndObject();
             }
-            writer.WriteStartObject("_meta");
-            writer.WriteString("managed_by", "ogrt-collector");
-            writer.WriteEndObject();
             writer.WriteEndObject();
         }
         string api = settings.TemplateApi == TemplateApi.Legacy ? "_template" : "_index_template";
@@ -55,16 +53,22 @@ internal static class IndexTemplate
     private static void WriteMappings(Utf8JsonWriter writer, bool withTimestamp)
     {
         writer.WriteStartObject("mappings");
+        writer.WriteStartObject("_meta");
+        writer.WriteString("managed_by", "ogrt-collector");
+        writer.WriteEndObject();
         writer.WriteBoolean("dynamic", false);
         writer.WriteStartObject("properties");
+        // date_nanos: a millisecond date would cut the microseconds of time_us off.
         if (withTimestamp)
-            Field(writer, "@timestamp", "date");
+            Field(writer, "@timestamp", "date_nanos");
         Keyword(writer, "binpath");
         Field(writer, "pid", "long");
         Field(writer, "parent_pid", "long");
+        // Stored as upstream sends it (epoch seconds); queries may also use ISO 8601 dates, and
+        // the ISO format, listed first, is how aggregation keys and range bounds are printed.
         writer.WriteStartObject("time");
         writer.WriteString("type", "date");
-        writer.WriteString("format", "epoch_second");
+        writer.WriteString("format", "strict_date_optional_time||epoch_second");
         writer.WriteEndObject();
         Keyword(writer, "signature");
         Keyword(writer, "job_id");
@@ -95,6 +99,7 @@ internal static class IndexTemplate
         Field(writer, "time_us", "long");
         Keyword(writer, "agent_version");
         Field(writer, "truncated", "boolean");
+        Keyword(writer, "anomalies");
         Field(writer, "received_at", "date");
         Keyword(writer, "source_address");
         writer.WriteEndObject();

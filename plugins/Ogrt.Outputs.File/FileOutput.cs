@@ -72,7 +72,7 @@ internal sealed class FileOutput : IOutput
             throw new OutputConfigurationException(key, $"'{directory}' is a file; the File output needs a directory.");
         try
         {
-            Directory.CreateDirectory(directory, DirectoryPermissions);
+            CreateDirectory();
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -177,6 +177,14 @@ internal sealed class FileOutput : IOutput
     /// </summary>
     private JsonLinesFile CurrentFile(DateOnly today, int incomingBytes)
     {
+        if (_file is not null && !_file.IsStillAtItsPath())
+        {
+            // Deleted (with its directory, perhaps) or moved away: reopen rather than append to a file nobody sees.
+            _logger.LogWarning("{Path} was removed or replaced by another process; writing to a new file at that path.", _file.Path);
+            _file.Dispose();
+            _file = null;
+            CreateDirectory();
+        }
         if (_file is null)
         {
             if (_settings.Rotation == FileRotation.None)
@@ -199,6 +207,8 @@ internal sealed class FileOutput : IOutput
         }
         return _file!;
     }
+
+    private void CreateDirectory() => Directory.CreateDirectory(_settings.Directory, DirectoryPermissions);
 
     private void StartFile(OutputFileName name)
     {

@@ -7,6 +7,8 @@ public sealed class FileOutputFactory : IOutputFactory
 {
     public string Type => "File";
 
+    public IReadOnlyCollection<string> Settings => FileOutputSettings.Keys;
+
     public IOutput Create(OutputContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

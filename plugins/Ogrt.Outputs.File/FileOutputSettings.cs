@@ -11,6 +11,9 @@ internal sealed class FileOutputSettings
 
     public const string DefaultFileName = "ogrt";
 
+    /// <summary>The settings <see cref="Parse"/> reads.</summary>
+    public static readonly string[] Keys = ["Path", "Rotation", "MaxFileBytes", "RetainFiles", "FileName", "FlushToDisk"];
+
     /// <summary>The directory the files go to, absolute.</summary>
     public required string Directory { get; init; }
 

@@ -19,6 +19,9 @@ internal sealed class JsonLinesFile : IDisposable
     private readonly FileStream _stream;
     private readonly SafeFileHandle _handle;
     private readonly ILogger _logger;
+
+    /// <summary>What the kernel names the open file (/proc/self/fd/N) right after opening; null if it cannot tell.</summary>
+    private readonly string? _openedAs;
     private bool _appendFailed;
 
     private JsonLinesFile(string path, FileStream stream, ILogger logger)
@@ -27,6 +30,7 @@ internal sealed class JsonLinesFile : IDisposable
         _stream = stream;
         _handle = stream.SafeFileHandle;
         _logger = logger;
+        _openedAs = KernelName();
     }
 
     public string Path { get; }
@@ -93,6 +97,25 @@ internal sealed class JsonLinesFile : IDisposable
     }
 
     public void FlushToDisk() => RandomAccess.FlushToDisk(_handle);
+
+    /// <summary>
+    /// Whether the open file is still the one at <see cref="Path"/>. Once it was deleted (the
+    /// kernel then names it "… (deleted)") or renamed (logrotate without copytruncate), appends
+    /// would go where nobody finds them. One readlink per call; true where /proc is not available.
+    /// </summary>
+    public bool IsStillAtItsPath() => _openedAs is null || KernelName() == _openedAs;
+
+    private string? KernelName()
+    {
+        try
+        {
+            return new FileInfo($"/proc/self/fd/{_handle.DangerousGetHandle()}").LinkTarget;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     public void Dispose() => _stream.Dispose();
 

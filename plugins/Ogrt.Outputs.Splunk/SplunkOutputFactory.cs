@@ -8,7 +8,12 @@ namespace Ogrt.Outputs.Splunk;
 /// <summary>Creates the outputs configured with <c>Type: Splunk</c>, in TCP or HEC mode.</summary>
 public sealed class SplunkOutputFactory : IOutputFactory
 {
+    // Both modes' settings: a key of the other mode is accepted (and unused), a typo is not.
+    private static readonly string[] AllSettings = ["Mode", .. SplunkTcpSettings.Keys.Union(SplunkHecSettings.Keys)];
+
     public string Type => "Splunk";
+
+    public IReadOnlyCollection<string> Settings => AllSettings;
 
     public IOutput Create(OutputContext context)
     {

@@ -39,7 +39,7 @@ internal sealed class DeadLetterFile(string stateDirectory, TimeProvider timePro
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
+            await using var file = PrivateFiles.Open(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
             await file.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
             // The records count as kept, not lost: make them durable before saying so.
             file.Flush(flushToDisk: true);

@@ -20,6 +20,9 @@ internal sealed class TlsSettings
         SkipVerify = skipVerify;
     }
 
+    /// <summary>The settings <see cref="Read"/> reads.</summary>
+    public static readonly string[] Keys = ["InsecureSkipVerify", "CaFile"];
+
     public bool SkipVerify { get; }
 
     public static TlsSettings Read(SectionReader reader)

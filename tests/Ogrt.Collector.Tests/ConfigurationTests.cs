@@ -16,6 +16,7 @@ public class ConfigurationTests
     [TestCase("Outputs:Local:Workers=0", "Outputs:Local:Workers must be between 1 and 64")]
     [TestCase("Outputs:Local:Workers=many", "Outputs:Local:Workers must be between 1 and 64")]
     [TestCase("Outputs:Local:QueueCapacity=0", "Outputs:Local:QueueCapacity must be between 1 and")]
+    [TestCase("Outputs:Local:QueueBytes=1000", "Outputs:Local:QueueBytes must be between 1048576 and")]
     [TestCase("Outputs:Local:BatchSize=-1", "Outputs:Local:BatchSize must be between 1 and")]
     [TestCase("Outputs:Local:BatchInterval=5", "Outputs:Local:BatchInterval must be a duration like 00:00:05")]
     [TestCase("Outputs:Local:RetryInitialDelay=soon", "Outputs:Local:RetryInitialDelay must be a duration")]
@@ -31,6 +32,8 @@ public class ConfigurationTests
     [TestCase("Metrics:Prometheus:Port=0", "Metrics:Prometheus:Port must be between 1 and 65535")]
     [TestCase("Metrics:Prometheus:Enabled=yes", "Metrics:Prometheus:Enabled must be true or false")]
     [TestCase("Metrics:Otlp:Endpoint=collector:4317", "Metrics:Otlp:Endpoint must be an http:// or https:// URL")]
+    [TestCase("Logging:LogLevel:Default=Verbose", "Logging:LogLevel:Default must be one of Trace, Debug, Information, Warning, Error, Critical, None (got 'Verbose')")]
+    [TestCase("Logging:Console:LogLevel:Ogrt.Collector=Loud", "Logging:Console:LogLevel:Ogrt.Collector must be one of")]
     public async Task A_bad_value_names_its_key(string setting, string expectedMessage)
     {
         var error = await BuildFailsAsync(LocalOutput, setting);
@@ -79,6 +82,25 @@ public class ConfigurationTests
         Assert.That(error.Errors, Has.Some.Contains("Outputs:Local:Workers"));
         Assert.That(error.Errors, Has.Some.Contains("Collector:Port"));
         Assert.That(error.Errors, Has.Some.Contains("Outputs:Other:Type is required"));
+    }
+
+    [Test]
+    public async Task Unknown_keys_of_every_output_are_refused_together_with_the_plugins_own_errors()
+    {
+        using var records = new TempDirectory();
+
+        var error = await BuildFailsAsync(
+            "Outputs:Disk:Type=File", $"Outputs:Disk:Path={records.Path}", "Outputs:Disk:BatchSzie=10", "Outputs:Disk:Rotaton=None",
+            "Outputs:Disk:RetainFiles=many", LocalOutput, "Outputs:Local:Colour=blue");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.Errors, Has.Count.EqualTo(4), error.Message);
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:BatchSzie is not a known setting").And.Contain("BatchSize").And.Contain("Rotation"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:Rotaton is not a known setting"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:RetainFiles: 'many'"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Local:Colour is not a known setting"));
+        });
     }
 
     [Test]
@@ -132,6 +154,31 @@ public class ConfigurationTests
             Environment.SetEnvironmentVariable("OGRT_Outputs__Local__QueueCapacity", null);
             Environment.SetEnvironmentVariable("OGRT_Outputs__Local__RetryMaxDelay", null);
         }
+    }
+
+    [TestCase(new string[0], new[] { "Shipped" })]
+    [TestCase(new[] { "--Outputs:Mine:Type=Test" }, new[] { "Mine" })]
+    [TestCase(new[] { "--Outputs:Shipped:Workers=3", "--Outputs:Mine:Type=Test" }, new[] { "Mine", "Shipped" })]
+    public async Task Shipped_outputs_apply_only_when_no_other_source_names_an_output(string[] commandLine, string[] expectedOutputs)
+    {
+        using var directory = new TempDirectory();
+        await File.WriteAllTextAsync(directory.Combine("appsettings.json"), """
+            { "Outputs": { "Shipped": { "Type": "Test", "BatchSize": 11 } }, "Collector": { "Address": "127.0.0.1", "Port": 0 } }
+            """);
+        string configFile = directory.Combine("empty.json");
+        await File.WriteAllTextAsync(configFile, "{}");
+
+        using var host = await CollectorHost.BuildAsync(
+            ["--config", configFile, $"--Collector:StateDirectory={directory.Combine("state")}", .. commandLine],
+            directory.Path,
+            services => services.AddSingleton<IOutputFactory>(new TestOutputFactory()));
+
+        var outputs = host.Services.GetRequiredService<CollectorConfiguration>().Outputs;
+        Assert.Multiple(() =>
+        {
+            Assert.That(outputs.Select(output => output.Name).Order(), Is.EqualTo(expectedOutputs));
+            Assert.That(outputs.Where(output => output.Name == "Shipped").Select(output => output.BatchSize), Has.All.EqualTo(11), "a named shipped output keeps its settings");
+        });
     }
 
     [Test]

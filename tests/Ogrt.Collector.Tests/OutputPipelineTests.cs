@@ -52,6 +52,88 @@ public class OutputPipelineTests
         });
     }
 
+    [Test]
+    public async Task The_queue_length_includes_batches_being_written_and_waiting_for_a_retry()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(s => s with { BatchSize = 10, RetryInitialDelay = TimeSpan.FromHours(1), RetryMaxDelay = TimeSpan.FromHours(1) });
+        // The first batch blocks in its write, the second fails and waits an hour for its retry.
+        harness.Output.Write = async (batch, call, _) =>
+        {
+            if (call == 1)
+                await release.Task;
+            return call == 2 ? WriteResult.RetryOnly(batch) : WriteResult.Delivered;
+        };
+        await harness.EnqueueAsync(Enumerable.Range(1, 25));
+
+        harness.Pipeline.Start();
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the first batch is being written");
+        Assert.That(harness.Pipeline.QueueLength, Is.EqualTo(25));
+
+        // Workers = 1: the second batch goes out once the first is through.
+        release.SetResult();
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 2, "the second batch failed");
+        await Poll.UntilAsync(() => harness.Pipeline.QueueLength == 15, "the 10 delivered records have left; 10 waiting for a retry and 5 queued remain");
+
+        await harness.Pipeline.StopAsync(TimeSpan.Zero);
+        Assert.That(harness.Pipeline.QueueLength, Is.Zero, "what was left is counted as dropped for shutdown");
+    }
+
+    [TestCase(OverflowPolicy.DropNewest)]
+    [TestCase(OverflowPolicy.DropOldest)]
+    [TestCase(OverflowPolicy.Block)]
+    public async Task Memory_held_in_records_stays_within_QueueBytes_and_what_does_not_fit_is_counted(OverflowPolicy policy)
+    {
+        const long QueueBytes = 1 << 20;
+        await using var harness = new PipelineHarness(s => s with { QueueBytes = QueueBytes, BatchSize = 3, OverflowPolicy = policy });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Output.HoldWritesUntil(release.Task);
+        harness.Pipeline.Start();
+        int recordBytes = PipelineHarness.Record(0, cmdlineLength: 50_000).ApproximateBytes;
+
+        // Far below QueueCapacity (1000) in records, ten times QueueBytes in bytes.
+        await harness.EnqueueAsync(Enumerable.Range(1, 100), cmdlineLength: 50_000);
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is being written");
+
+        long held = harness.Pipeline.MemoryBytes;
+        long kept = harness.Pipeline.QueueLength;
+        Assert.Multiple(() =>
+        {
+            Assert.That(recordBytes, Is.GreaterThan(100_000));
+            Assert.That(held, Is.LessThanOrEqualTo(QueueBytes));
+            Assert.That(held, Is.EqualTo(kept * recordBytes), "queued and in-flight records are both counted");
+            Assert.That(harness.Dropped("overflow"), Is.EqualTo(100 - kept));
+        });
+
+        release.SetResult();
+        await harness.Pipeline.StopAsync(Generous);
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered, Has.Count.EqualTo(kept));
+            Assert.That(harness.Pipeline.MemoryBytes, Is.Zero, "delivered records give their room back");
+        });
+    }
+
+    [Test]
+    public async Task A_stop_that_loses_records_logs_how_many_per_reason()
+    {
+        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 20, BatchSize = 5 });
+        harness.Output.Write = async (_, _, cancellationToken) =>
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return WriteResult.Delivered;
+        };
+        await harness.EnqueueAsync(Enumerable.Range(1, 30)); // 10 overflow before the stop: not its loss.
+        harness.Pipeline.Start();
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is held in its write");
+
+        await harness.Pipeline.StopAsync(TimeSpan.Zero);
+
+        var warnings = harness.Logger.Entries.Where(entry => entry.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(entry => entry.Message).ToList();
+        Assert.That(warnings, Is.EqualTo(new[] { "Output Under-test lost 20 records while stopping (shutdown: 20)" }));
+        Assert.That(harness.Dropped("shutdown"), Is.EqualTo(20));
+    }
+
     [TestCase(OverflowPolicy.DropNewest, new[] { 0, 1, 2, 3, 4, 5 })]
     [TestCase(OverflowPolicy.DropOldest, new[] { 0, 4, 5, 6, 7, 8 })]
     public async Task A_full_queue_drops_by_policy_and_counts_each_drop(OverflowPolicy policy, int[] expectedDelivered)

@@ -32,6 +32,56 @@ public class ReceivingTests
     }
 
     [Test]
+    public async Task Records_with_an_impossible_pid_or_a_time_far_from_now_are_delivered_flagged_and_counted()
+    {
+        var outputs = new TestOutputFactory();
+        await using var collector = await InProcessCollector.StartAsync(TestOutput, outputs);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        ProcessInfo Info(int pid, long time)
+        {
+            var info = TestDatagrams.ProcessInfo(pid);
+            info.Time = time;
+            info.ClearTimeUs();
+            return info;
+        }
+
+        await collector.SendAsync(new[] { Info(0, now), Info(2, 0), Info(-3, long.MaxValue), Info(4, now) }.Select(MessageFrame.Encode));
+
+        await Poll.UntilAsync(() => outputs["Mem"].Delivered.Count == 4, "every record is delivered");
+        var anomalies = outputs["Mem"].Delivered.ToDictionary(record => record.Pid, record => record.Anomalies);
+        Assert.Multiple(() =>
+        {
+            Assert.That(anomalies[0], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.Pid));
+            Assert.That(anomalies[2], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.Time));
+            Assert.That(anomalies[-3], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.Pid | Outputs.Abstractions.RecordAnomalies.Time));
+            Assert.That(anomalies[4], Is.EqualTo(Outputs.Abstractions.RecordAnomalies.None));
+            Assert.That(collector.Metrics.Sum("ogrt.collector.records.anomalous", ("reason", "pid")), Is.EqualTo(2));
+            Assert.That(collector.Metrics.Sum("ogrt.collector.records.anomalous", ("reason", "time")), Is.EqualTo(2));
+        });
+    }
+
+    [TestCase(AddressFamily.InterNetwork)]
+    [TestCase(AddressFamily.InterNetworkV6)]
+    public async Task The_kernel_drop_counter_reads_what_a_full_socket_buffer_dropped(AddressFamily family)
+    {
+        if (family == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6)
+            Assert.Ignore("This machine has no IPv6.");
+        var loopback = family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback;
+        // Never read: the smallest buffer fills after a few datagrams and the kernel drops the rest.
+        using var receiver = new Socket(family, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4096 };
+        receiver.Bind(new IPEndPoint(loopback, 0));
+        var counter = Ogrt.Collector.Receiving.KernelDropCounter.For(receiver);
+        Assert.That(counter?.Read(), Is.Zero);
+
+        using var sender = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        for (int i = 0; i < 200; i++)
+            sender.SendTo(new byte[1000], receiver.LocalEndPoint!);
+
+        await Poll.UntilAsync(() => counter!.Read() > 0, "the kernel counted drops");
+        Assert.That(counter!.Read(), Is.LessThanOrEqualTo(200));
+    }
+
+    [Test]
     public async Task Records_sent_over_IPv6_loopback_are_received()
     {
         if (!Socket.OSSupportsIPv6)

@@ -156,6 +156,60 @@ public class SpoolingRecordQueueTests
         Assert.Throws<IOException>(() => Spooled(directory));
     }
 
+    [Test]
+    public async Task Records_beyond_QueueBytes_go_to_the_spool_and_arrive_in_order()
+    {
+        using var directory = new TempDirectory();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = Spooled(directory, s => s with { QueueBytes = 1 << 20, BatchSize = 3 }, maxBytes: 64 << 20);
+        harness.Output.HoldWritesUntil(release.Task);
+        harness.Pipeline.Start();
+
+        await harness.EnqueueAsync(Enumerable.Range(1, 60), cmdlineLength: 50_000);
+        await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is being written");
+        Assert.Multiple(() =>
+        {
+            // Reading back from disk checks for room before it knows the record's size.
+            Assert.That(harness.Pipeline.MemoryBytes, Is.LessThanOrEqualTo((1 << 20) + PipelineHarness.Record(0, cmdlineLength: 50_000).ApproximateBytes));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.spooled"), Is.GreaterThan(40), "what did not fit in memory went to disk");
+        });
+
+        release.SetResult();
+        await Poll.UntilAsync(() => harness.Output.Delivered.Count == 60, "every record is delivered");
+        await harness.Pipeline.StopAsync(Generous);
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid), Is.EqualTo(Enumerable.Range(1, 60)));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dropped"), Is.Zero);
+            Assert.That(harness.Pipeline.MemoryBytes, Is.Zero);
+        });
+    }
+
+    [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Spool_files_and_their_directory_are_owner_only_whatever_the_umask()
+    {
+        using var parent = new TempDirectory();
+        string spool = parent.Combine("spool");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 1, BatchSize = 1, Spool = new SpoolSettings { Directory = spool, MaxBytes = 1 << 20 } });
+        harness.Output.HoldWritesUntil(gate.Task);
+        harness.Pipeline.Start();
+
+        // Record 1 is held by the worker, 2 fills memory, the rest go to a segment file.
+        await harness.EnqueueAsync(Enumerable.Range(1, 10));
+        await Poll.UntilAsync(() => harness.Metrics.Sum("ogrt.collector.output.spooled") > 0, "records were spooled");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.GetUnixFileMode(spool), Is.EqualTo(PrivateFiles.DirectoryMode));
+            Assert.That(Directory.GetFiles(spool).Select(File.GetUnixFileMode), Has.All.EqualTo(PrivateFiles.FileMode));
+            Assert.That(Directory.GetFiles(spool), Has.Length.GreaterThanOrEqualTo(2), "the lock file and a segment");
+        });
+        gate.SetResult();
+        await harness.Pipeline.StopAsync(Generous);
+    }
+
     private static PipelineHarness Spooled(TempDirectory directory, Func<OutputSettings, OutputSettings>? adjust = null, long maxBytes = 1 << 20) =>
         new(settings => (adjust ?? (s => s))(settings) with { Spool = new SpoolSettings { Directory = directory.Path, MaxBytes = maxBytes } });
 

@@ -13,6 +13,8 @@ public sealed class ElasticsearchSettingsTests
         yield return Case("Outputs:Test:Index", "must be lowercase", Valid(new() { ["Index"] = "OGRT-{yyyy.MM.dd}" }));
         yield return Case("Outputs:Test:Index", "no date part", Valid(new() { ["Index"] = "ogrt" }));
         yield return Case("Outputs:Test:Index", "without '}'", Valid(new() { ["Index"] = "ogrt-{yyyy" }));
+        yield return Case("Outputs:Test:Index", "must start with a literal prefix", Valid(new() { ["Index"] = "{yyyy.MM.dd}-ogrt" }));
+        yield return Case("Outputs:Test:TemplatePriority", "outside the allowed range", Valid(new() { ["TemplatePriority"] = "-1" }));
         yield return Case("Outputs:Test:DataStream", "cannot be combined", Valid(new() { ["Index"] = "ogrt-{yyyy}", ["DataStream"] = "logs-ogrt-default" }));
         yield return Case("Outputs:Test:DataStream", "must not contain", Valid(new() { ["DataStream"] = "logs ogrt" }));
         yield return Case("Outputs:Test:Password", "needs both", Valid(new() { ["Username"] = "ogrt" }));
@@ -31,7 +33,7 @@ public sealed class ElasticsearchSettingsTests
     {
         using var context = new TestOutputContext("Elasticsearch", settings);
 
-        var error = Assert.Throws<OutputConfigurationException>(() => new ElasticsearchOutputFactory().Create(context.Context));
+        var error = Assert.Throws<OutputConfigurationException>(() => context.CreateOutput(new ElasticsearchOutputFactory()));
 
         Assert.Multiple(() =>
         {
@@ -48,7 +50,7 @@ public sealed class ElasticsearchSettingsTests
         File.WriteAllText(path, "not a certificate\n");
         using var context = new TestOutputContext("Elasticsearch", Valid(new() { ["CaFile"] = path }));
 
-        var error = Assert.Throws<OutputConfigurationException>(() => new ElasticsearchOutputFactory().Create(context.Context));
+        var error = Assert.Throws<OutputConfigurationException>(() => context.CreateOutput(new ElasticsearchOutputFactory()));
 
         Assert.That(error!.Key, Is.EqualTo("Outputs:Test:CaFile"));
     }

@@ -21,6 +21,39 @@ public sealed class ExternalChangeTests : TempDirectoryTest
     }
 
     [Test]
+    public async Task ARemovedDirectoryIsCreatedAgainWithTheNextBatchInANewFile()
+    {
+        var output = await OutputUnderTest.StartAsync(Settings(("Rotation", "None")));
+        await output.WriteAsync(SampleRecords.Batch(0, 3), CancellationToken.None);
+
+        Directory.Delete(OutputPath, recursive: true);
+        await output.WriteAsync(SampleRecords.Batch(3, 2), CancellationToken.None);
+        await output.DisposeAsync();
+
+        Assert.That(OutputFiles.Pids(FilePath), Is.EqualTo(new[] { 3, 4 }));
+    }
+
+    [TestCase("None")]
+    [TestCase("Daily")]
+    public async Task AFileMovedAwayIsReplacedByANewOneAtItsPath(string rotation)
+    {
+        var output = await OutputUnderTest.StartAsync(Settings(("Rotation", rotation)));
+        await output.WriteAsync(SampleRecords.Batch(0, 3), CancellationToken.None);
+        string current = Directory.GetFiles(OutputPath).Single();
+
+        // logrotate's default (create): rename, and the writer must start a new file.
+        System.IO.File.Move(current, current + ".1");
+        await output.WriteAsync(SampleRecords.Batch(3, 2), CancellationToken.None);
+        await output.DisposeAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(OutputFiles.Pids(current + ".1"), Is.EqualTo(new[] { 0, 1, 2 }));
+            Assert.That(OutputFiles.Pids(current), Is.EqualTo(new[] { 3, 4 }));
+        });
+    }
+
+    [Test]
     public async Task APartialLineAppendedByAnotherProcessIsCutOffBeforeTheNextBatch()
     {
         var output = await OutputUnderTest.StartAsync(Settings(("Rotation", "None")));

@@ -211,7 +211,7 @@ public sealed class SplunkHecOutputTests
             settings[key] = value;
         var context = new TestOutputContext("Splunk", settings);
         _contexts.Add(context);
-        var output = new SplunkOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new SplunkOutputFactory());
         _outputs.Add(output);
         return (context, output);
     }

@@ -27,7 +27,7 @@ public sealed class SplunkSettingsTests
     {
         using var context = new TestOutputContext("Splunk", settings);
 
-        var error = Assert.Throws<OutputConfigurationException>(() => new SplunkOutputFactory().Create(context.Context));
+        var error = Assert.Throws<OutputConfigurationException>(() => context.CreateOutput(new SplunkOutputFactory()));
 
         Assert.Multiple(() =>
         {

@@ -28,7 +28,7 @@ public sealed class SplunkTcpOutputTests
         int port = SocatReceiver.FreePort();
         using var receiver = SocatReceiver.Start(port, _file);
         using var context = new TestOutputContext("Splunk", Settings(port));
-        var output = new SplunkOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new SplunkOutputFactory());
         await output.StartAsync(CancellationToken.None);
 
         var records = TestRecords.Range(1, 300);
@@ -57,7 +57,7 @@ public sealed class SplunkTcpOutputTests
         int port = SocatReceiver.FreePort();
         var receiver = SocatReceiver.Start(port, _file);
         using var context = new TestOutputContext("Splunk", Settings(port));
-        var output = new SplunkOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new SplunkOutputFactory());
         using var beforeHang = new SemaphoreSlim(0);
         using var hung = new SemaphoreSlim(0);
         using var written = new SemaphoreSlim(0);
@@ -131,7 +131,7 @@ public sealed class SplunkTcpOutputTests
         var settings = Settings(port);
         settings["WriteTimeout"] = "00:00:01";
         using var context = new TestOutputContext("Splunk", settings);
-        var output = new SplunkOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new SplunkOutputFactory());
         await output.WriteAsync(TestRecords.Range(1, 10), CancellationToken.None);
         receiver.Freeze();
 
@@ -160,7 +160,7 @@ public sealed class SplunkTcpOutputTests
         settings["Tls"] = "true";
         settings["CaFile"] = certificates.AuthorityPemPath;
         using var context = new TestOutputContext("Splunk", settings);
-        var output = new SplunkOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new SplunkOutputFactory());
 
         await output.WriteAsync(TestRecords.Range(1, 20), CancellationToken.None);
         await output.DisposeAsync();
@@ -180,7 +180,7 @@ public sealed class SplunkTcpOutputTests
         settings["Tls"] = "true";
         settings["CaFile"] = otherAuthority.AuthorityPemPath;
         using var context = new TestOutputContext("Splunk", settings);
-        var output = new SplunkOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new SplunkOutputFactory());
 
         Assert.ThrowsAsync<AuthenticationException>(() => output.WriteAsync(TestRecords.Range(1, 1), CancellationToken.None));
 
@@ -192,7 +192,7 @@ public sealed class SplunkTcpOutputTests
     public async Task AnUnreachableReceiverThrowsAndCountsWithoutCrashing()
     {
         using var context = new TestOutputContext("Splunk", Settings(SocatReceiver.FreePort()));
-        var output = new SplunkOutputFactory().Create(context.Context);
+        var output = context.CreateOutput(new SplunkOutputFactory());
         await output.StartAsync(CancellationToken.None);
 
         Assert.ThrowsAsync<SocketException>(() => output.WriteAsync(TestRecords.Range(1, 5), CancellationToken.None));

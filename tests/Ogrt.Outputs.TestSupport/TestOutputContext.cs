@@ -15,6 +15,7 @@ public sealed class TestOutputContext : IDisposable
 {
     public TestOutputContext(string type, IDictionary<string, string?> settings)
     {
+        _settingNames = settings.Keys.Select(key => key.Split(':')[0]).Distinct().ToList();
         StateDirectory = Directory.CreateTempSubdirectory("ogrt-output-test-").FullName;
         Meter = new Meter($"ogrt.test.{Guid.NewGuid():N}");
         Metrics = new MetricRecorder(Meter);
@@ -33,6 +34,8 @@ public sealed class TestOutputContext : IDisposable
         };
     }
 
+    private readonly List<string> _settingNames;
+
     public OutputContext Context { get; }
 
     public string StateDirectory { get; }
@@ -42,6 +45,18 @@ public sealed class TestOutputContext : IDisposable
     public MetricRecorder Metrics { get; }
 
     public RecordingLogger Logger { get; } = new();
+
+    /// <summary>
+    /// Creates the output, first checking that the factory declares every setting this context
+    /// was given: the collector refuses undeclared settings, so a test must not rely on one.
+    /// </summary>
+    public IOutput CreateOutput(IOutputFactory factory)
+    {
+        var undeclared = _settingNames.Except(factory.Settings, StringComparer.OrdinalIgnoreCase).ToList();
+        if (undeclared.Count > 0)
+            throw new InvalidOperationException($"{factory.Type} does not declare the settings {string.Join(", ", undeclared)}");
+        return factory.Create(Context);
+    }
 
     public void Dispose()
     {

@@ -8,7 +8,7 @@ public static class TestRecords
     public static readonly DateTimeOffset ReceivedAt = new(2023, 11, 14, 22, 13, 21, TimeSpan.Zero);
 
     /// <summary>Record number <paramref name="id"/>; its pid is the id, so tests can tell records apart.</summary>
-    public static ProcessRecord Create(int id, long time = 1_700_000_000) => new()
+    public static ProcessRecord Create(int id, long time = 1_700_000_000, DateTimeOffset? receivedAt = null) => new()
     {
         Binpath = "/opt/apps/lammps/2023.08/bin/lmp_mpi",
         Pid = id,
@@ -35,7 +35,7 @@ public static class TestRecords
         Gid = 1000,
         Cwd = "/scratch/alice/run42",
         AgentVersion = "0.1.0",
-        ReceivedAt = ReceivedAt,
+        ReceivedAt = receivedAt ?? ReceivedAt,
         SourceAddress = "10.1.4.21",
     };
 

@@ -5,6 +5,13 @@ namespace Ogrt.Outputs.Splunk.Hec;
 /// <summary>The validated settings of a Splunk output in HEC mode (see docs/splunk.md).</summary>
 internal sealed class SplunkHecSettings
 {
+    /// <summary>The settings <see cref="Read"/> reads.</summary>
+    public static readonly string[] Keys =
+    [
+        "Url", "Token", "Source", "SourceType", "Index", "Gzip", "MaxRequestBytes", "UseAck", "AckTimeout", "AckPollInterval",
+        "RequestTimeout", .. TlsSettings.Keys,
+    ];
+
     /// <summary>The HEC base URL, e.g. https://splunk.example.org:8088/.</summary>
     public required Uri Url { get; init; }
 

@@ -5,6 +5,13 @@ namespace Ogrt.Outputs.Splunk.Tcp;
 /// <summary>The validated settings of a Splunk output in TCP mode (see docs/splunk.md).</summary>
 internal sealed class SplunkTcpSettings
 {
+    /// <summary>The settings <see cref="Read"/> reads.</summary>
+    public static readonly string[] Keys =
+    [
+        "Host", "Port", "Tls", "ServerName", "ConnectTimeout", "WriteTimeout", "CloseTimeout", "MaxReconnectDelay", "ReplayBytes",
+        .. TlsSettings.Keys,
+    ];
+
     public required string Host { get; init; }
 
     public int Port { get; init; }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Dispatching;
 using Ogrt.Collector.Metrics;
@@ -25,6 +24,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
             Type = "Test",
             Workers = 1,
             QueueCapacity = 1000,
+            QueueBytes = OutputSettings.DefaultQueueBytes,
             BatchSize = 100,
             BatchInterval = TimeSpan.FromMilliseconds(20),
             RetryInitialDelay = TimeSpan.FromMilliseconds(5),
@@ -34,29 +34,32 @@ internal sealed class PipelineHarness : IAsyncDisposable
         };
         Settings = adjust is null ? settings : adjust(settings);
         var tags = new TagList { { "output", Settings.Name }, { "type", Settings.Type } };
-        Pipeline = new OutputPipeline(Settings, Output, metrics, tags, NullLogger.Instance, TimeProvider.System);
+        Pipeline = new OutputPipeline(Settings, Output, metrics, tags, Logger, TimeProvider.System);
     }
 
     public OutputSettings Settings { get; }
     public RecordingOutput Output { get; } = new();
+    public RecordingLogger Logger { get; } = new();
     public OutputPipeline Pipeline { get; }
     public MetricsRecorder Metrics { get; }
 
     public long Dropped(string reason) => Metrics.Sum("ogrt.collector.output.dropped", ("reason", reason));
 
-    public static ProcessRecord Record(int pid) => new()
+    /// <param name="cmdlineLength">Characters of command line: 50,000 make a record of about 100 KB in memory.</param>
+    public static ProcessRecord Record(int pid, int cmdlineLength = 0) => new()
     {
         Binpath = "/usr/bin/test",
         Pid = pid,
         ParentPid = 1,
         Time = 1_764_000_000,
+        Cmdline = cmdlineLength == 0 ? null : new string('x', cmdlineLength),
         ReceivedAt = DateTimeOffset.UnixEpoch,
     };
 
-    public async Task EnqueueAsync(IEnumerable<int> pids)
+    public async Task EnqueueAsync(IEnumerable<int> pids, int cmdlineLength = 0)
     {
         foreach (int pid in pids)
-            await Pipeline.EnqueueAsync(Record(pid));
+            await Pipeline.EnqueueAsync(Record(pid, cmdlineLength));
     }
 
     public async ValueTask DisposeAsync()

@@ -20,6 +20,8 @@ internal sealed class TestOutputFactory : IOutputFactory
 
     public string Type { get; }
 
+    public IReadOnlyCollection<string> Settings => [];
+
     public RecordingOutput this[string name] => _outputs[name];
 
     public IOutput Create(OutputContext context)
