@@ -87,6 +87,16 @@ build() {
     "${publish[@]}" "$ROOT/Ogrt.Collector/Ogrt.Collector.csproj" -r linux-x64 --self-contained -o "$prefix/collector"
     # Debug symbols stay out of the tree that goes on every node.
     find "$prefix" \( -name '*.dbg' -o -name '*.pdb' \) -delete
+    record_glibc_requirement "$prefix"
+}
+
+# Writes the newest GLIBC symbol version any node-side binary references to
+# lib/glibc-requirement: the module files refuse to load on an older node rather than make the
+# loader complain in every process and the linker wrapper fail every link there.
+record_glibc_requirement() {
+    local prefix="$1"
+    objdump -T "$prefix"/lib/*.so "$prefix/bin/ogrt" "$prefix/sbin/ogrt-agent-service" \
+        | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -V | tail -1 >"$prefix/lib/glibc-requirement"
 }
 
 run() {

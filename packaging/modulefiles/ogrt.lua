@@ -50,6 +50,36 @@ if mode() == "load" and not isFile(agent) then
    LmodError("ogrt: the agent ", agent, " is missing or unreadable; reinstall OGRT.NET")
 end
 
+-- True when dotted version `have` is below `needed` (2.28 < 2.34).
+local function versionBelow(have, needed)
+   local a, b = {}, {}
+   for number in have:gmatch("%d+") do a[#a + 1] = tonumber(number) end
+   for number in needed:gmatch("%d+") do b[#b + 1] = tonumber(number) end
+   for i = 1, math.max(#a, #b) do
+      local x, y = a[i] or 0, b[i] or 0
+      if x ~= y then
+         return x < y
+      end
+   end
+   return false
+end
+
+-- Every node-side binary needs at least the glibc version build.sh recorded in
+-- lib/glibc-requirement. On an older node the agent would make the loader complain in every
+-- process and the linker wrapper would fail every link: refuse to load there.
+if mode() == "load" then
+   local file = io.open(pathJoin(prefix, "lib/glibc-requirement"), "r")
+   if file ~= nil then
+      local needed = (file:read("*l") or ""):match("^%d+[%d.]*$")
+      file:close()
+      -- subprocess: Lmod's sandbox has no io.popen.
+      local have = (subprocess("getconf GNU_LIBC_VERSION 2>/dev/null") or ""):match("(%d+%.%d+)")
+      if needed and have and versionBelow(have, needed) then
+         LmodError("ogrt: this node's glibc " .. have .. " is older than OGRT.NET needs (" .. needed .. "): not loaded, nothing is tracked here")
+      end
+   end
+end
+
 -- A site.conf broken after loading must not keep the module from unloading.
 local siteSettings, problem = readSiteConf(siteConf)
 if siteSettings == nil then

@@ -139,6 +139,26 @@ public sealed class ModulefileTests(string moduleSystemName)
     }
 
     [Test]
+    public void NodeGlibcOlderThanTheBinariesNeed_LoadRefusesNamingBothVersions()
+    {
+        string prefix = CreatePrefix("OGRT_COLLECTOR=127.0.0.1:7971\n", withAgent: true);
+        Assert.That(File.ReadAllText(Path.Combine(prefix, "lib/glibc-requirement")).Trim(), Does.Match(@"^2\.[0-9]+$"), "build.sh records what the binaries need");
+        // A RHEL 8 node, as far as the module file can tell.
+        string fakeBin = InstalledTree.NewDirectory("old-glibc");
+        File.WriteAllText(Path.Combine(fakeBin, "getconf"), "#!/bin/sh\necho 'glibc 2.28'\n");
+        File.SetUnixFileMode(Path.Combine(fakeBin, "getconf"), (UnixFileMode)0b111_101_101);
+
+        var result = LoadFrom(prefix, new Dictionary<string, string> { ["PATH"] = $"{fakeBin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Output, Does.Contain("LD_PRELOAD unset"), result.ToString());
+            Assert.That(result.Output, Does.Not.Contain("libexec/ogrt"), "the linker wrapper must stay out of PATH");
+            Assert.That(OneLine(result.Error), Does.Contain("this node's glibc 2.28 is older than OGRT.NET needs (2."));
+        });
+    }
+
+    [Test]
     public void SiteConfBrokenAfterLoad_UnloadStillRestoresThePaths()
     {
         string prefix = CreatePrefix("OGRT_COLLECTOR=127.0.0.1:7971\n", withAgent: true);
@@ -160,9 +180,9 @@ public sealed class ModulefileTests(string moduleSystemName)
     private ShellResult RunWithModules(string commands, IReadOnlyDictionary<string, string>? environment = null) =>
         BashScript.Run($"{modules.Setup}\nmodule use {BashScript.Quote(InstalledTree.Modulefiles)}\n{commands}", environment);
 
-    private ShellResult LoadFrom(string prefix) =>
+    private ShellResult LoadFrom(string prefix, IReadOnlyDictionary<string, string>? environment = null) =>
         BashScript.Run($"{modules.Setup}\nmodule use {BashScript.Quote(Path.Combine(prefix, "share/ogrt/modulefiles"))}\n"
-            + $"module load ogrt\n{PrintPaths}");
+            + $"module load ogrt\n{PrintPaths}", environment);
 
     // Both module systems wrap long messages; compare them with every run of blanks as one space.
     private static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
