@@ -11,7 +11,8 @@
 # gate (OGRT_CAPTURE=service with no socket: all the gate's work but the send, nothing
 # tracked), service (OGRT_CAPTURE=service, a service started for the run), fork
 # (OGRT_CAPTURE=fork).
-# Records go to 127.0.0.1:9, where nothing listens. CPU: each variant's loop runs in a cpuacct
+# Records go to a UDP sink on 127.0.0.1 (socat, outside the measured cgroups), as to a live
+# collector; sending to a closed port would add the kernel's ICMP replies to every variant. CPU: each variant's loop runs in a cpuacct
 # cgroup of its own, and the service is moved into it for the loop, so the figure is the
 # tracked processes + the detached capture processes (fork) or the service (service); the bare
 # loop's figure is subtracted. Needs root (cgroup v1 cpuacct). Results: bench/agent/service/README.md.
@@ -26,8 +27,10 @@ repo=$(cd "$(dirname "$0")/../../.." && pwd)
 cpuacct=/sys/fs/cgroup/cpuacct
 work=$(mktemp -d /tmp/ogrt-bench-paths.XXXXXX)
 service_pid=""
+sink_pid=""
 cleanup() {
     [[ -n $service_pid ]] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
+    [[ -n $sink_pid ]] && kill "$sink_pid" 2>/dev/null
     rmdir "$cpuacct"/ogrt-bench-paths.$$.* 2>/dev/null || true
     rm -rf "$work"
 }
@@ -39,11 +42,14 @@ gcc -O2 -o "$work/tiny" "$work/tiny.c"
 printf 'void ogrt_bench_empty(void) {}\n' >"$work/empty.c"
 gcc -O2 -shared -fPIC -Wl,-z,noseparate-code -o "$work/libempty.so" "$work/empty.c"
 
-"$service" --socket "$work/agent.sock" --collector 127.0.0.1:9 --counters "$work/counters" 2>"$work/service.log" &
+sink_port=$((20000 + RANDOM % 20000))
+socat -u "UDP-RECV:$sink_port,bind=127.0.0.1" /dev/null &
+sink_pid=$!
+"$service" --socket "$work/agent.sock" --collector "127.0.0.1:$sink_port" --counters "$work/counters" 2>"$work/service.log" &
 service_pid=$!
 until [[ -S $work/agent.sock ]]; do sleep 0.05; done
 
-tracked="LD_PRELOAD=$agent/libogrt.so OGRT_ACTIVE=1 OGRT_FILTER= OGRT_SILENT=1 OGRT_COLLECTOR=127.0.0.1:9"
+tracked="LD_PRELOAD=$agent/libogrt.so OGRT_ACTIVE=1 OGRT_FILTER= OGRT_SILENT=1 OGRT_COLLECTOR=127.0.0.1:$sink_port"
 variant_env() {
     case $1 in
         bare) ;;
