@@ -18,6 +18,7 @@ internal static unsafe class Libc
     public const int SOCK_CLOEXEC = 0x80000;
     public const int AI_NUMERICSERV = 0x0400;
     public const int ERANGE = 34;
+    public const uint PT_LOAD = 1;
     public const uint PT_NOTE = 4;
 
     [DllImport(Library)]

@@ -523,13 +523,27 @@ struct object_list {
     int truncated;
 };
 
+/* Whether [address, address + size) lies inside one of the object's PT_LOAD segments, i.e. is
+ * mapped: a PT_NOTE that no PT_LOAD covers (a hand-made or stripped ELF) is not in memory, and
+ * reading it would crash the tracked process. */
+static int is_loaded(const struct dl_phdr_info *info, ElfW(Addr) address, ElfW(Xword) size)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *load = &info->dlpi_phdr[i];
+        if (load->p_type == PT_LOAD && address >= load->p_vaddr && size <= load->p_memsz
+            && address - load->p_vaddr <= load->p_memsz - size)
+            return 1;
+    }
+    return 0;
+}
+
 /* The UUID of the object's OGRT note (ELF note "OGRT", type 0x4F475254, descriptor: version 1
  * and a NUL-terminated UUID), read from its PT_NOTE segments in memory; NULL if it has none. */
 static const char *find_watermark(const struct dl_phdr_info *info, size_t *size)
 {
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *header = &info->dlpi_phdr[i];
-        if (header->p_type != PT_NOTE)
+        if (header->p_type != PT_NOTE || !is_loaded(info, header->p_vaddr, header->p_memsz))
             continue;
         const unsigned char *note = (const unsigned char *)(info->dlpi_addr + header->p_vaddr);
         size_t left = header->p_memsz;

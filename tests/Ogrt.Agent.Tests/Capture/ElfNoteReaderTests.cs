@@ -88,7 +88,21 @@ public unsafe class ElfNoteReaderTests
         var image = new byte[512];
         ogrt.CopyTo(image, 100);
         // The object claims vaddr 0x400064; loaded at memory - 0x400000.
-        Assert.That(Find(image, [Header(Libc.PT_NOTE, 0x400000 + 100, ogrt.Length)], bias: 0x400000), Is.EqualTo(uuid));
+        Assert.That(Find(image, [Header(PtLoad, 0x400000, image.Length), Header(Libc.PT_NOTE, 0x400000 + 100, ogrt.Length)], bias: 0x400000), Is.EqualTo(uuid));
+    }
+
+    [Test]
+    public void ANoteThatNoLoadedSegmentCoversIsNotRead()
+    {
+        byte[] ogrt = EncodeNote("11111111-2222-3333-4444-555555555555");
+        var image = new byte[512];
+        ogrt.CopyTo(image, 200);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Find(image, [Header(PtLoad, 0, 512), Header(Libc.PT_NOTE, 200, ogrt.Length)]), Is.Not.Empty, "positive control");
+            Assert.That(Find(image, [Header(Libc.PT_NOTE, 200, ogrt.Length)]), Is.Empty, "no PT_LOAD at all");
+            Assert.That(Find(image, [Header(PtLoad, 0, 210), Header(Libc.PT_NOTE, 200, ogrt.Length)]), Is.Empty, "runs past the loaded segment");
+        }
     }
 
     [Test]
