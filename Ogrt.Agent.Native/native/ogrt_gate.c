@@ -687,27 +687,23 @@ static enum capture_paths capture_paths(char **envp, int debug)
     return CAPTURE_AUTO;
 }
 
-/* Starts a capture process (the fork path), unless that would hurt this process. */
+/* Starts a capture process (the fork path), unless that would hurt this process. LIBRARY_DIR
+ * and GATE_BIAS are what locate_install found. */
 static __attribute__((noinline)) void capture_in_fork(int argc, char **argv, char **envp, const char *exe, int debug,
                                                       int64_t time_us, const struct process_status *status,
-                                                      int service_busy)
+                                                      int service_busy, const char *library_dir, uintptr_t gate_bias)
 {
     struct ogrt_launch launch;
-    size_t install_length;
-    uintptr_t gate_bias;
-    if (locate_install(launch.capture_path, sizeof launch.capture_path, &install_length, &gate_bias) != 0) {
-        debug_line(debug, "not tracking: cannot locate libogrt.so", NULL, NULL, NULL);
-        return;
-    }
     pid_t pid = getpid();
     const char *unsafe = unsafe_to_fork(pid, gate_bias, status);
     if (unsafe != NULL) {
         debug_line(debug, "not tracking ", exe, ": ", unsafe);
         return;
     }
-    size_t dir_length = strlen(launch.capture_path);
+    size_t dir_length = strlen(library_dir);
     if (dir_length + sizeof "/" OGRT_CAPTURE_LIBRARY > sizeof launch.capture_path)
         return;
+    memcpy(launch.capture_path, library_dir, dir_length);
     memcpy(launch.capture_path + dir_length, "/" OGRT_CAPTURE_LIBRARY, sizeof "/" OGRT_CAPTURE_LIBRARY);
 
     launch.keep_stderr = debug;
@@ -743,7 +739,8 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
                                             const char *deciding_rule)
 {
     /* The install exclusion applies whatever the rules say; checked after them only because
-     * excluded processes then never pay for dladdr(). */
+     * excluded processes then never pay for dladdr(). INSTALL holds the directory of
+     * libogrt.so, where the fork path also finds the capture library. */
     char install[PATH_MAX];
     size_t install_length;
     uintptr_t gate_bias;
@@ -782,7 +779,7 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
         service_busy = error == EAGAIN;
     }
     if (paths & CAPTURE_FORK)
-        capture_in_fork(argc, argv, envp, exe, debug, time_us, &status, service_busy);
+        capture_in_fork(argc, argv, envp, exe, debug, time_us, &status, service_busy, install, gate_bias);
 }
 
 /* Everything after the OGRT_ACTIVE check: the filter decision. Not inlined, so that its
