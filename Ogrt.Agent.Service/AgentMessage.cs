@@ -1,3 +1,5 @@
+using Ogrt.Agent.Wire;
+
 namespace Ogrt.Agent.Service;
 
 /// <summary>
@@ -6,12 +8,7 @@ namespace Ogrt.Agent.Service;
 /// </summary>
 internal unsafe ref struct AgentMessage
 {
-    public const uint Magic = 0x4f475254;
-    public const ushort Version = 1;
-    public const int HeaderLength = 32;
-    public const int MaxLength = 160 * 1024;
-    public const ushort FlagTruncated = 0x1;
-    public const ushort FlagFallbackNotice = 0x2;
+    private const int HeaderLength = AgentMessageFormat.HeaderLength;
 
     public ushort Flags;
     public long TimeMicroseconds;
@@ -26,12 +23,12 @@ internal unsafe ref struct AgentMessage
     public byte** Objects;
     public int ObjectCount;
 
-    public readonly bool Truncated => (Flags & FlagTruncated) != 0;
+    public readonly bool Truncated => (Flags & AgentMessageFormat.FlagTruncated) != 0;
 
     /// <summary>A fork-path capture process's notice that the socket refused its process's message.</summary>
     public static bool IsFallbackNotice(byte* buffer, int length) =>
-        length == HeaderLength && *(uint*)buffer == Magic && *(ushort*)(buffer + 4) == Version
-        && (*(ushort*)(buffer + 6) & FlagFallbackNotice) != 0;
+        length == HeaderLength && *(uint*)buffer == AgentMessageFormat.Magic && *(ushort*)(buffer + 4) == AgentMessageFormat.Version
+        && (*(ushort*)(buffer + 6) & AgentMessageFormat.FlagFallbackNotice) != 0;
 
     /// <summary>
     /// Checks a received message and fills <paramref name="message"/> with views into
@@ -43,9 +40,9 @@ internal unsafe ref struct AgentMessage
         message = default;
         if (length < HeaderLength)
             return "shorter than the header";
-        if (*(uint*)buffer != Magic)
+        if (*(uint*)buffer != AgentMessageFormat.Magic)
             return "wrong magic";
-        if (*(ushort*)(buffer + 4) != Version)
+        if (*(ushort*)(buffer + 4) != AgentMessageFormat.Version)
             return "unknown version";
         message.Flags = *(ushort*)(buffer + 6);
         message.TimeMicroseconds = *(long*)(buffer + 8);

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Ogrt.Agent.Interop;
 using Ogrt.Agent.Service.Interop;
 
 namespace Ogrt.Agent.Service;
@@ -14,7 +16,6 @@ internal sealed unsafe class AgentSocket : IDisposable
     /// <summary>sd_listen_fds(3): the first passed descriptor.</summary>
     private const int FirstListenDescriptor = 3;
     private const int ControlLength = 64;
-    private const int SockaddrUnPathLength = 108;
 
     private readonly int _descriptor;
     private readonly byte* _control;
@@ -37,13 +38,13 @@ internal sealed unsafe class AgentSocket : IDisposable
     /// <summary>The socket systemd passed (LISTEN_PID/LISTEN_FDS), or null when not socket-activated.</summary>
     public static AgentSocket? FromSystemd()
     {
-        if (Environment.GetEnvironmentVariable("LISTEN_PID") != SocketCalls.getpid().ToString(System.Globalization.CultureInfo.InvariantCulture)
+        if (Environment.GetEnvironmentVariable("LISTEN_PID") != Environment.ProcessId.ToString(CultureInfo.InvariantCulture)
             || !int.TryParse(Environment.GetEnvironmentVariable("LISTEN_FDS"), out int count) || count < 1)
             return null;
         int type = 0;
         uint length = sizeof(int);
         if (SocketCalls.getsockopt(FirstListenDescriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_TYPE, &type, &length) != 0
-            || type != SocketCalls.SOCK_DGRAM)
+            || type != Libc.SOCK_DGRAM)
             throw new InvalidOperationException("the socket systemd passed is not a datagram socket (ListenDatagram= in ogrt-agent.socket)");
         return new AgentSocket(FirstListenDescriptor, "socket passed by systemd");
     }
@@ -51,23 +52,19 @@ internal sealed unsafe class AgentSocket : IDisposable
     /// <summary>Binds a socket at <paramref name="path"/> that every user may send to.</summary>
     public static AgentSocket Bind(string path, int receiveBufferBytes)
     {
-        byte[] pathBytes = Encoding.UTF8.GetBytes(path);
-        if (pathBytes.Length >= SockaddrUnPathLength)
-            throw new ArgumentException($"the socket path {path} is longer than {SockaddrUnPathLength - 1} bytes");
+        byte* address = stackalloc byte[UnixSocketAddress.MaxLength];
+        if (!UnixSocketAddress.TryWrite(Encoding.UTF8.GetBytes(path), new Span<byte>(address, UnixSocketAddress.MaxLength), out int addressLength))
+            throw new ArgumentException($"the socket path {path} is too long for a UNIX socket");
         // A socket left by an earlier run that was not stopped cleanly.
         File.Delete(path);
 
-        int descriptor = SocketCalls.socket(SocketCalls.AF_UNIX, SocketCalls.SOCK_DGRAM | SocketCalls.SOCK_CLOEXEC, 0);
+        int descriptor = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (descriptor < 0)
             throw new IOException($"socket(AF_UNIX): error {Marshal.GetLastSystemError()}");
-        byte* address = stackalloc byte[2 + SockaddrUnPathLength];
-        new Span<byte>(address, 2 + SockaddrUnPathLength).Clear();
-        *(ushort*)address = SocketCalls.AF_UNIX;
-        pathBytes.CopyTo(new Span<byte>(address + 2, SockaddrUnPathLength));
-        if (SocketCalls.bind(descriptor, address, (uint)(2 + pathBytes.Length + 1)) != 0)
+        if (SocketCalls.bind(descriptor, address, (uint)addressLength) != 0)
         {
             int error = Marshal.GetLastSystemError();
-            SocketCalls.close(descriptor);
+            Libc.close(descriptor);
             throw new IOException($"bind({path}): error {error}");
         }
         File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
@@ -102,7 +99,7 @@ internal sealed unsafe class AgentSocket : IDisposable
 
     public void Dispose()
     {
-        SocketCalls.close(_descriptor);
+        Libc.close(_descriptor);
         NativeMemory.Free(_control);
     }
 

@@ -39,9 +39,9 @@ internal sealed unsafe class CaptureService : IDisposable
         _countersPath = options.CountersPath;
         _rateLimiter = new UidRateLimiter(options.RatePerSecond, options.Burst);
         _hostname = hostname;
-        _buffer = (byte*)NativeMemory.Alloc(AgentMessage.MaxLength);
+        _buffer = (byte*)NativeMemory.Alloc(AgentMessageFormat.MaxLength);
         // One pointer per string at most (each takes a byte), plus the environment's NULL.
-        _strings = (byte**)NativeMemory.Alloc((nuint)(AgentMessage.MaxLength + 4), (nuint)sizeof(byte*));
+        _strings = (byte**)NativeMemory.Alloc((nuint)(AgentMessageFormat.MaxLength + 4), (nuint)sizeof(byte*));
     }
 
     public ServiceCounters Counters => _counters;
@@ -53,7 +53,7 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         while (!_stopping)
         {
-            var outcome = _socket.Receive(_buffer, AgentMessage.MaxLength, out int length, out var credentials);
+            var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, out int length, out var credentials);
             long now = Environment.TickCount64;
             switch (outcome)
             {

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Ogrt.Agent.Settings;
+using Ogrt.Agent.Wire;
 
 namespace Ogrt.Agent.Service;
 
@@ -26,7 +27,7 @@ public static class Program
         try
         {
             socket = options.SocketPath is null
-                ? AgentSocket.FromSystemd() ?? AgentSocket.Bind(ServiceOptions.DefaultSocketPath, options.ReceiveBufferBytes)
+                ? AgentSocket.FromSystemd() ?? AgentSocket.Bind(AgentMessageFormat.DefaultSocketPath, options.ReceiveBufferBytes)
                 : AgentSocket.Bind(options.SocketPath, options.ReceiveBufferBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)

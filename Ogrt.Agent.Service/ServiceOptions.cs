@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Ogrt.Agent.Settings;
+using Ogrt.Agent.Wire;
 
 namespace Ogrt.Agent.Service;
 
@@ -19,8 +20,6 @@ internal sealed class ServiceOptions
                                  (default: $RUNTIME_DIRECTORY/counters under systemd, else none)
           --rate, --burst        per-uid limit: messages per second, and the burst allowed (default 2000, 20000)
         """;
-
-    public const string DefaultSocketPath = "/run/ogrt/agent.sock";
 
     public string? SocketPath { get; private set; }
     public byte[] Collector { get; private set; } = BuildDefaults.Collector.ToArray();

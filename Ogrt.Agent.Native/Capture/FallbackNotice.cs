@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Ogrt.Agent.Interop;
+using Ogrt.Agent.Wire;
 
 namespace Ogrt.Agent.Capture;
 
@@ -10,11 +11,6 @@ namespace Ogrt.Agent.Capture;
 /// </summary>
 internal static unsafe class FallbackNotice
 {
-    private const int HeaderLength = 32;
-    private const uint Magic = 0x4f475254;
-    private const ushort Version = 1;
-    private const ushort FlagFallbackNotice = 0x2;
-    private const int SockaddrUnPathLength = 108;
     private const int MsgDontWait = 0x40;
     private const int Attempts = 20;
 
@@ -22,18 +18,15 @@ internal static unsafe class FallbackNotice
     public static void Send(ReadOnlySpan<byte> socketPath)
     {
         if (socketPath.IsEmpty)
-            socketPath = "/run/ogrt/agent.sock"u8;
-        if (socketPath.Length >= SockaddrUnPathLength)
+            socketPath = System.Text.Encoding.UTF8.GetBytes(AgentMessageFormat.DefaultSocketPath);
+        Span<byte> address = stackalloc byte[UnixSocketAddress.MaxLength];
+        if (!UnixSocketAddress.TryWrite(socketPath, address, out int addressLength))
             return;
-        Span<byte> address = stackalloc byte[2 + SockaddrUnPathLength];
-        address.Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(address, (ushort)Libc.AF_UNIX);
-        socketPath.CopyTo(address[2..]);
-        Span<byte> notice = stackalloc byte[HeaderLength];
+        Span<byte> notice = stackalloc byte[AgentMessageFormat.HeaderLength];
         notice.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(notice, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(notice[4..], Version);
-        BinaryPrimitives.WriteUInt16LittleEndian(notice[6..], FlagFallbackNotice);
+        BinaryPrimitives.WriteUInt32LittleEndian(notice, AgentMessageFormat.Magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(notice[4..], AgentMessageFormat.Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(notice[6..], AgentMessageFormat.FlagFallbackNotice);
 
         int socket = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (socket < 0)
@@ -45,7 +38,7 @@ internal static unsafe class FallbackNotice
             // watchdog bounds it anyway), then give up: this is only a statistic.
             for (int attempt = 0; attempt < Attempts; attempt++)
             {
-                if (Libc.sendto(socket, payload, HeaderLength, MsgDontWait, target, (uint)(2 + socketPath.Length + 1)) == HeaderLength)
+                if (Libc.sendto(socket, payload, AgentMessageFormat.HeaderLength, MsgDontWait, target, (uint)addressLength) == AgentMessageFormat.HeaderLength)
                     break;
                 Thread.Sleep(50);
             }

@@ -2,14 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace Ogrt.Agent.Service.Interop;
 
-/// <summary>The libc socket calls the service needs beyond the capture library's (blittable only).</summary>
+/// <summary>The libc socket calls the service needs beyond the capture library's <c>Libc</c> (blittable only).</summary>
 internal static unsafe class SocketCalls
 {
     private const string Library = "libc";
 
-    public const int AF_UNIX = 1;
-    public const int SOCK_DGRAM = 2;
-    public const int SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1;
     public const int SO_TYPE = 3;
     public const int SO_RCVBUF = 8;
@@ -23,9 +20,6 @@ internal static unsafe class SocketCalls
     public const int EAGAIN = 11;
 
     [DllImport(Library)]
-    public static extern int socket(int domain, int type, int protocol);
-
-    [DllImport(Library)]
     public static extern int bind(int socket, byte* address, uint addressLength);
 
     [DllImport(Library)]
@@ -36,10 +30,4 @@ internal static unsafe class SocketCalls
 
     [DllImport(Library)]
     public static extern nint recvmsg(int socket, MessageHeader* message, int flags);
-
-    [DllImport(Library)]
-    public static extern int getpid();
-
-    [DllImport(Library)]
-    public static extern int close(int fd);
 }
