@@ -64,28 +64,30 @@ internal static class ProcessInfoEncoder
             throw new ArgumentException("The datagram buffer must hold the largest datagram.", nameof(datagram));
 
         // Strings are cut to MaxTextLength only in a record that does not fit whole.
-        int textLimit = Fits(snapshot, int.MaxValue) ? int.MaxValue : MaxTextLength;
+        int textLimit = int.MaxValue;
+        var needs = ListNeeds.Of(snapshot, textLimit);
+        if (ScalarsSize(snapshot, textLimit) + TruncatedFlagSize + needs.Total > MaxPayloadLength)
+        {
+            textLimit = MaxTextLength;
+            needs = ListNeeds.Of(snapshot, textLimit);
+        }
         bool truncated = snapshot.Truncated;
         var writer = new ProtobufWriter(datagram.Slice(HeaderLength, MaxPayloadLength));
         WriteScalars(ref writer, snapshot, textLimit, ref truncated);
 
         int budget = MaxPayloadLength - writer.Position - TruncatedFlagSize;
-        int argumentsNeed = ArgumentsSize(snapshot.Arguments, textLimit) + CmdlineSize(snapshot.Arguments);
-        int modulesNeed = ModulesSize(snapshot.LoadedModules, textLimit);
-        int sharedObjectsNeed = SharedObjectsSize(snapshot.SharedObjects, textLimit);
-        int environmentNeed = StringListSize(EnvironmentField, snapshot.Environment, textLimit);
 
         // Reserved shares first, then the rest in order of importance: what is granted last is
         // what is cut first.
-        int sharedObjectsGrant = Math.Min(sharedObjectsNeed, SharedObjectReserve);
-        int modulesGrant = Math.Min(modulesNeed, ModuleReserve);
+        int sharedObjectsGrant = Math.Min(needs.SharedObjects, SharedObjectReserve);
+        int modulesGrant = Math.Min(needs.Modules, ModuleReserve);
         int remaining = budget - sharedObjectsGrant - modulesGrant;
-        int argumentsGrant = Take(argumentsNeed, ref remaining);
-        modulesGrant += Take(modulesNeed - modulesGrant, ref remaining);
-        sharedObjectsGrant += Take(sharedObjectsNeed - sharedObjectsGrant, ref remaining);
-        int environmentGrant = Take(environmentNeed, ref remaining);
+        int argumentsGrant = Take(needs.Arguments, ref remaining);
+        modulesGrant += Take(needs.Modules - modulesGrant, ref remaining);
+        sharedObjectsGrant += Take(needs.SharedObjects - sharedObjectsGrant, ref remaining);
+        int environmentGrant = Take(needs.Environment, ref remaining);
 
-        WriteArguments(ref writer, snapshot.Arguments, argumentsNeed, argumentsGrant, textLimit, ref truncated);
+        WriteArguments(ref writer, snapshot.Arguments, needs.Arguments, argumentsGrant, textLimit, ref truncated);
         WriteModules(ref writer, snapshot.LoadedModules, modulesGrant, textLimit, ref truncated);
         WriteSharedObjects(ref writer, snapshot.SharedObjects, sharedObjectsGrant, textLimit, ref truncated);
         WriteStringList(ref writer, EnvironmentField, snapshot.Environment, environmentGrant, textLimit, ref truncated);
@@ -97,17 +99,7 @@ internal static class ProcessInfoEncoder
         return HeaderLength + writer.Position;
     }
 
-    /// <summary>Whether the whole record, strings cut to <paramref name="textLimit"/>, fits one datagram.</summary>
-    private static bool Fits(scoped in ProcessSnapshot snapshot, int textLimit)
-    {
-        long size = ScalarsSize(snapshot, textLimit) + TruncatedFlagSize
-            + (long)ArgumentsSize(snapshot.Arguments, textLimit) + CmdlineSize(snapshot.Arguments)
-            + ModulesSize(snapshot.LoadedModules, textLimit)
-            + SharedObjectsSize(snapshot.SharedObjects, textLimit)
-            + StringListSize(EnvironmentField, snapshot.Environment, textLimit);
-        return size <= MaxPayloadLength;
-    }
-
+    /// <summary>An upper bound of the scalar fields' size, strings cut to <paramref name="textLimit"/>.</summary>
     private static long ScalarsSize(scoped in ProcessSnapshot snapshot, int textLimit)
     {
         // Numbers take at most 10 bytes, plus a tag of up to 2.
@@ -121,6 +113,18 @@ internal static class ProcessInfoEncoder
 
     private static int OptionalTextSize(int field, ReadOnlySpan<byte> text, int textLimit) =>
         text.IsEmpty ? 0 : ListEntrySize(field, text, textLimit);
+
+    /// <summary>What each list of the record takes, its strings cut to a limit.</summary>
+    private readonly record struct ListNeeds(int Arguments, int Modules, int SharedObjects, int Environment)
+    {
+        public long Total => (long)Arguments + Modules + SharedObjects + Environment;
+
+        public static ListNeeds Of(scoped in ProcessSnapshot snapshot, int textLimit) => new(
+            ArgumentsSize(snapshot.Arguments, textLimit) + CmdlineSize(snapshot.Arguments),
+            ModulesSize(snapshot.LoadedModules, textLimit),
+            SharedObjectsSize(snapshot.SharedObjects, textLimit),
+            StringListSize(EnvironmentField, snapshot.Environment, textLimit));
+    }
 
     private static int Take(int need, ref int remaining)
     {
