@@ -111,8 +111,7 @@ public sealed class CaptureServiceProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
+            ProcessSignal.Send(_process.Id, "TERM");
             if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
                 _process.Kill();
         }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-
 namespace Ogrt.Agent.Tests.Infrastructure;
 
 /// <summary>Stops a process (SIGSTOP) until disposed (SIGCONT): a service that cannot keep up.</summary>
@@ -11,14 +8,8 @@ public sealed class ProcessPause : IDisposable
     public ProcessPause(int pid)
     {
         _pid = pid;
-        Signal("STOP");
+        ProcessSignal.Send(pid, "STOP");
     }
 
-    public void Dispose() => Signal("CONT");
-
-    private void Signal(string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", _pid.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
+    public void Dispose() => ProcessSignal.Send(_pid, "CONT");
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Ogrt.Agent.Tests.Infrastructure;
 
 namespace Ogrt.Deployment.Tests.Systemd;
 
@@ -95,22 +96,16 @@ public sealed class BootedSystem : IDisposable
     {
         if (!_nspawn.HasExited)
         {
-            Signal("TERM", _nspawn.Id);
+            ProcessSignal.Send(_nspawn.Id, "TERM");
             if (!_nspawn.WaitForExit(TimeSpan.FromSeconds(30)))
             {
                 if (_pid1 != 0)
-                    Signal("KILL", _pid1);
+                    ProcessSignal.Send(_pid1, "KILL");
                 _nspawn.Kill(entireProcessTree: true);
             }
         }
         _nspawn.WaitForExit();
         _nspawn.Dispose();
-    }
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
     }
 
     private void WaitForBoot()
