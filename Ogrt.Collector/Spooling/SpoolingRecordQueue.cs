@@ -495,7 +495,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
                 var payload = segment.ReadNext();
                 using var stream = new MemoryStream(payload.ToArray(), writable: false);
                 using var reader = SpoolRecordCodec.CreateReader(stream);
-                record = SpoolRecordCodec.Read(reader);
+                record = SpoolRecordCodec.Read(reader, segment.RecordFormat);
                 _diskRecords--;
                 _unreadBytes -= unreadBytes - segment.UnreadBytes;
                 _metrics.OutputReplayed.Add(1, _tags);
