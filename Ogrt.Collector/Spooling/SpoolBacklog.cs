@@ -34,11 +34,19 @@ internal sealed class SpoolBacklog(long limitBytes)
         return true;
     }
 
-    /// <summary>Hands the waiting frames to the writer; they count until <see cref="Written"/>.</summary>
+    /// <summary>
+    /// Hands the oldest waiting frames to the writer, up to half the limit, so that a full
+    /// backlog always has frames DropOldest can still drop. They count until <see cref="Written"/>.
+    /// </summary>
     public List<byte[]> Take()
     {
-        var frames = new List<byte[]>(_waiting);
-        _waiting.Clear();
+        var frames = new List<byte[]>();
+        long bytes = 0;
+        while (_waiting.TryPeek(out var frame) && (frames.Count == 0 || bytes + frame.Length <= limitBytes / 2))
+        {
+            frames.Add(_waiting.Dequeue());
+            bytes += frame.Length;
+        }
         return frames;
     }
 

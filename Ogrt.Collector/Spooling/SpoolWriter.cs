@@ -98,10 +98,11 @@ internal sealed partial class SpoolWriter : IAsyncDisposable
         while (true)
         {
             bool stopping = _stopping; // Read first: the queue was completed before, so no frame comes after this round.
-            WriteBacklog();
-            if (stopping)
+            bool wrote = WriteBacklog();
+            bool mayRefillMore = Refill();
+            if (stopping && !wrote)
                 break;
-            if (!Refill())
+            if (!wrote && !mayRefillMore)
                 await _wake.WaitAsync().ConfigureAwait(false);
         }
         try
@@ -114,11 +115,12 @@ internal sealed partial class SpoolWriter : IAsyncDisposable
         }
     }
 
-    private void WriteBacklog()
+    /// <summary>Writes a round of the frames waiting; false if none were waiting.</summary>
+    private bool WriteBacklog()
     {
         var frames = _queue.TakeBacklog();
         if (frames.Count == 0)
-            return;
+            return false;
         PayEvictionCredit();
         long bytes = 0;
         int failed = 0;
@@ -140,6 +142,7 @@ internal sealed partial class SpoolWriter : IAsyncDisposable
         _metrics.OutputSpooled.Add(frames.Count - failed, _tags);
         if (failed > 0)
             _onDropped(failed, DropReasons.SpoolFailed);
+        return true;
     }
 
     /// <summary>DropOldest on a full disk: drops the oldest records until the frames about to be written fit.</summary>
