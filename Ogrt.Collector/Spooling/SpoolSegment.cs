@@ -39,7 +39,7 @@ internal sealed class SpoolSegment : IDisposable
 
     public string Path { get; }
 
-    /// <summary>The format version of the records in this file, for <see cref="SpoolRecordCodec.Read"/>.</summary>
+    /// <summary>The format version of the records in this file (an older one is upgraded by <see cref="Recover"/>).</summary>
     public byte RecordFormat { get; }
 
     /// <summary>Orders the segments of a spool: lower is older.</summary>
@@ -82,7 +82,8 @@ internal sealed class SpoolSegment : IDisposable
     /// Opens a segment left by an earlier run, counting its records. A truncated or damaged
     /// tail (a crash in the middle of a write) is cut off; <paramref name="corruptBytes"/> says
     /// how much. Returns null, with the whole file counted as corrupt, if the file is not a
-    /// segment of this format; the caller moves it aside.
+    /// segment of a format the codec reads; the caller moves it aside. A segment of an older
+    /// format is rewritten in the current one first (<see cref="SpoolSegmentUpgrade"/>).
     /// </summary>
     public static SpoolSegment? Recover(string path, long sequence, out long corruptBytes)
     {
@@ -113,7 +114,14 @@ internal sealed class SpoolSegment : IDisposable
         corruptBytes = length - position;
         if (corruptBytes > 0)
             file.SetLength(position);
-        return new SpoolSegment(path, sequence, records, position - HeaderLength, position, header[^1]);
+        var segment = new SpoolSegment(path, sequence, records, position - HeaderLength, position, header[^1]);
+        if (segment.RecordFormat == FormatVersion)
+            return segment;
+        file.Dispose();
+        corruptBytes += SpoolSegmentUpgrade.Rewrite(segment, Header);
+        return Recover(path, sequence, out long rewrittenCorrupt) is { } upgraded && rewrittenCorrupt == 0
+            ? upgraded
+            : throw new InvalidDataException($"{path}: the upgraded segment does not read back");
     }
 
     /// <summary>Appends one frame (header and payload, as <see cref="EncodeFrame"/> builds it).</summary>

@@ -72,19 +72,21 @@ public class SpoolRecordCodecTests
     }
 
     [Test]
-    public void A_segment_written_in_format_1_by_an_earlier_collector_is_still_read()
+    public void A_segment_written_in_format_1_by_an_earlier_collector_is_upgraded_and_read()
     {
         using var directory = new TempDirectory();
         string path = Path.Combine(directory.Path, SpoolSegment.FileName(7));
-        File.WriteAllBytes(path, [.. "OGRTSPL"u8, 1, .. Frame(FormatOneRecord())]);
+        byte[] damaged = [.. Frame(FormatOneRecord())];
+        damaged[^1] ^= 0xFF;
+        File.WriteAllBytes(path, [.. "OGRTSPL"u8, 1, .. Frame(FormatOneRecord()), .. damaged]);
 
         using var segment = SpoolSegment.Recover(path, 7, out long corruptBytes);
         Assert.That(segment, Is.Not.Null);
-        Assert.That(corruptBytes, Is.Zero);
-        Assert.That(segment!.RecordFormat, Is.EqualTo(1));
-        using var stream = new MemoryStream(segment.ReadNext().ToArray());
-        using var reader = SpoolRecordCodec.CreateReader(stream);
-        var record = SpoolRecordCodec.Read(reader, segment.RecordFormat);
+        Assert.That(corruptBytes, Is.EqualTo(damaged.Length), "the damaged frame is dropped and counted");
+        Assert.That(segment!.RecordFormat, Is.EqualTo(SpoolRecordCodec.FormatVersion));
+        Assert.That(segment.UnreadRecords, Is.EqualTo(1));
+        Assert.That(File.ReadAllBytes(path)[..8], Is.EqualTo("OGRTSPL"u8.ToArray().Append(SpoolRecordCodec.FormatVersion)));
+        var record = SpoolFrames.Decode(segment.ReadNext());
 
         var expected = new ProcessInfo
         {
