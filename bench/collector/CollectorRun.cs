@@ -26,7 +26,7 @@ internal sealed partial class CollectorRun : IDisposable
     public IPEndPoint EndPoint { get; }
     public string RecordsDirectory => Path.Combine(_directory, "records");
 
-    public static async Task<CollectorRun> StartAsync(string collectorDll, string pluginsDirectory, int metricsPort, string extraSettings)
+    public static async Task<CollectorRun> StartAsync(string collectorDll, string pluginsDirectory, int metricsPort, string extraSettings, CpuSet? cpus)
     {
         string directory = Directory.CreateTempSubdirectory("ogrt-collector-bench-").FullName;
         string config = Path.Combine(directory, "appsettings.json");
@@ -39,7 +39,11 @@ internal sealed partial class CollectorRun : IDisposable
               "Metrics": { "Prometheus": { "Enabled": true, "Host": "localhost", "Port": {{metricsPort}} } }
             }
             """);
-        var startInfo = new ProcessStartInfo("dotnet", [collectorDll, "--config", config, "--Logging:LogLevel:Ogrt.Collector.Receiving.UdpReceiver=Information"])
+        string[] command = ["dotnet", collectorDll, "--config", config, "--Logging:LogLevel:Ogrt.Collector.Receiving.UdpReceiver=Information"];
+        // taskset execs the collector, so the child's pid stays the collector's.
+        if (cpus is not null)
+            command = ["taskset", "-c", cpus.List, .. command];
+        var startInfo = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -53,10 +57,28 @@ internal sealed partial class CollectorRun : IDisposable
                 // Keep draining stdout so the collector never blocks on a full pipe.
                 _ = process.StandardOutput.ReadToEndAsync();
                 var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{metricsPort}/") };
+                await WaitForMetricsAsync(http);
                 return new CollectorRun(process, http, directory, IPEndPoint.Parse(match.Groups["endpoint"].Value));
             }
         }
         throw new InvalidOperationException($"The collector exited with {process.ExitCode} before listening.");
+    }
+
+    /// <summary>The Prometheus listener starts a moment after the socket is bound.</summary>
+    private static async Task WaitForMetricsAsync(HttpClient http)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await http.GetStringAsync("metrics");
+                return;
+            }
+            catch (HttpRequestException) when (attempt < 100)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     /// <summary>The sum of every sample of a Prometheus metric (0 if not exported yet).</summary>
