@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
@@ -181,9 +180,7 @@ public sealed partial class UdpReceiver : BackgroundService
     /// <summary>Copies a datagram out of the batch's slot into a buffer of its own size, so the queue's byte bound is what it holds.</summary>
     private void Enqueue(ReadOnlySpan<byte> payload, IPAddress? sender, DateTimeOffset receivedAt)
     {
-        var copy = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
-        payload.CopyTo(copy);
-        var datagram = new ReceivedDatagram(copy, payload.Length, sender, receivedAt);
+        var datagram = ReceivedDatagram.CopyOf(payload, sender, receivedAt);
         if (!_queue.TryEnqueue(datagram))
         {
             datagram.Return();
