@@ -93,9 +93,32 @@ internal sealed partial class CollectorRun : IDisposable
     }
 
     /// <summary>User + system CPU seconds the collector has used.</summary>
-    public double CpuSeconds()
+    public double CpuSeconds() => CpuSecondsOf($"/proc/{_process.Id}/stat");
+
+    /// <summary>CPU seconds of the collector's threads called <paramref name="threadName"/> (as the kernel truncates it, 15 characters).</summary>
+    public double ThreadCpuSeconds(string threadName) =>
+        Directory.GetDirectories($"/proc/{_process.Id}/task")
+            .Select(task => Path.Combine(task, "stat"))
+            .Where(stat => ReadOrEmpty(Path.Combine(Path.GetDirectoryName(stat)!, "comm")).TrimEnd('\n') == threadName)
+            .Sum(CpuSecondsOf);
+
+    private static string ReadOrEmpty(string path)
     {
-        string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return ""; // The thread has exited.
+        }
+    }
+
+    private static double CpuSecondsOf(string statPath)
+    {
+        string stat = ReadOrEmpty(statPath);
+        if (stat.Length == 0)
+            return 0;
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // Fields 14 and 15 of stat (utime, stime), counted after the command name; clock ticks of 1/100 s.
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;

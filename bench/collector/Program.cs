@@ -7,6 +7,9 @@ using Ogrt.Bench.Collector;
 // ogrt-load bench --rate 50000 --seconds 30 [--shared-objects 40] [--collector path/ogrt-collector.dll]
 //                 [--output-settings ', "Workers": 2'] [--collector-cpus 1] [--sender-cpus 0]
 // ogrt-load decode [--rounds 9] [--shared-objects 40]
+// The collector's socket thread, as /proc shows its name (cut to 15 characters).
+const string ReceiveThread = "ogrt-udp-receiv";
+
 var options = ParseOptions(args.Skip(1));
 int rate = int.Parse(options.GetValueOrDefault("rate", "50000"), CultureInfo.InvariantCulture);
 int sharedObjects = int.Parse(options.GetValueOrDefault("shared-objects", "40"), CultureInfo.InvariantCulture);
@@ -43,6 +46,7 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
 
     using var collector = await CollectorRun.StartAsync(collectorDll, plugins, FreeTcpPort(), options.GetValueOrDefault("output-settings", ""), collectorCpus);
     double cpuBefore = collector.CpuSeconds();
+    double receiveCpuBefore = collector.ThreadCpuSeconds(ReceiveThread);
     var runtimeBefore = await RuntimeCounters.ScrapeAsync(collector);
     double sendSeconds = await SendOnOwnThreadAsync(() => RateSender.Send(collector.EndPoint, count, rate, sharedObjects, senderCpus));
 
@@ -59,6 +63,7 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     }
     while (settled < received);
     double cpu = collector.CpuSeconds() - cpuBefore;
+    double receiveCpu = collector.ThreadCpuSeconds(ReceiveThread) - receiveCpuBefore;
     var runtime = (await RuntimeCounters.ScrapeAsync(collector)) - runtimeBefore;
     double peakRss = collector.PeakRssMiB();
     double queueDrops = await collector.ScrapeAsync("ogrt_collector_datagrams_dropped");
@@ -73,7 +78,7 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"rate {rate}/s x {seconds} s: sent {count} ({count / sendSeconds:F0}/s), written {lines}, " +
         $"kernel drops {count - received}, queue drops {queueDrops}, output drops {outputDrops}, " +
-        $"CPU {1e6 * cpu / Math.Max(received, 1):F1} us/record ({100 * cpu / sendSeconds:F0}% of a core), " +
+        $"CPU {1e6 * cpu / Math.Max(received, 1):F1} us/record ({100 * cpu / sendSeconds:F0}% of a core; receive thread {1e6 * receiveCpu / Math.Max(received, 1):F1}), " +
         $"{runtime.Describe(received)}, peak RSS {peakRss:F0} MiB, exit {exitCode}" +
         $"{(collectorCpus is null ? "" : $", collector on CPUs {collectorCpus.List}")}{(senderCpus is null ? "" : $", sender on CPUs {senderCpus.List}")}"));
     foreach (string sample in dropsByReason)

@@ -23,8 +23,9 @@ internal readonly record struct RuntimeCounters(bool Available, double Allocated
             Sum(await collector.ScrapeSamplesAsync("dotnet_gc_pause_time_seconds")));
     }
 
+    /// <summary>What happened in between; a start read before the runtime's meter was exported counts from zero (start-up only).</summary>
     public static RuntimeCounters operator -(RuntimeCounters after, RuntimeCounters before) =>
-        new(after.Available && before.Available, after.AllocatedBytes - before.AllocatedBytes, after.Collections - before.Collections,
+        new(after.Available, after.AllocatedBytes - before.AllocatedBytes, after.Collections - before.Collections,
             after.Gen2Collections - before.Gen2Collections, after.PauseSeconds - before.PauseSeconds);
 
     public string Describe(double records) => Available
