@@ -17,7 +17,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 {
     private static readonly TimeSpan BatchPollInterval = TimeSpan.FromMilliseconds(5);
 
-    private readonly OutputSettings _settings;
+    private readonly OutputOptions _settings;
     private readonly IOutput _output;
     private readonly IRecordQueue _queue;
 
@@ -45,7 +45,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
     public OutputPipeline(
-        OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
+        OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
@@ -57,7 +57,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
         _memory = new RecordMemoryBudget(settings.QueueBytes);
-        _queue = settings.Spool is null
+        _queue = !settings.Spool.Enabled
             ? new MemoryRecordQueue(settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason))
             : SpoolingRecordQueue.Open(
                 settings.Spool, settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout,

@@ -43,7 +43,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
     private readonly OverflowPolicy _policy;
     private readonly TimeSpan _blockTimeout;
     private readonly Action<ProcessRecord?, int, string> _onDropped;
-    private readonly SpoolSettings _settings;
+    private readonly SpoolOptions _settings;
     private readonly long _segmentBytes;
     private readonly CollectorMetrics _metrics;
     private readonly TagList _tags;
@@ -61,7 +61,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
     private bool _disposed;
 
     private SpoolingRecordQueue(
-        SpoolSettings settings, int capacity, RecordMemoryBudget budget, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
+        SpoolOptions settings, int capacity, RecordMemoryBudget budget, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
         CollectorMetrics metrics, TagList tags, ILogger logger, FileStream lockFile)
     {
         _settings = settings;
@@ -80,7 +80,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
     }
 
     /// <summary>
-    /// Opens (or creates) the spool in <see cref="SpoolSettings.Directory"/> and recovers what an
+    /// Opens (or creates) the spool in <see cref="SpoolOptions.Directory"/> and recovers what an
     /// earlier run left there. Throws <see cref="IOException"/> or
     /// <see cref="UnauthorizedAccessException"/> if the directory cannot be used, including when
     /// another collector holds it.
@@ -88,7 +88,7 @@ public sealed partial class SpoolingRecordQueue : IRecordQueue, IDisposable
     /// <param name="budget">The output's memory budget: a record that does not fit goes to disk, like one beyond <paramref name="capacity"/>.</param>
     /// <param name="onDropped">Called with a dropped record (null if it was lost on disk), how many, and a <see cref="DropReasons"/> value.</param>
     public static SpoolingRecordQueue Open(
-        SpoolSettings settings, int capacity, RecordMemoryBudget budget, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
+        SpoolOptions settings, int capacity, RecordMemoryBudget budget, OverflowPolicy policy, TimeSpan blockTimeout, Action<ProcessRecord?, int, string> onDropped,
         CollectorMetrics metrics, TagList tags, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);

@@ -13,18 +13,18 @@ internal sealed class PipelineHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public PipelineHarness(Func<OutputSettings, OutputSettings>? adjust = null)
+    public PipelineHarness(Func<OutputOptions, OutputOptions>? adjust = null)
     {
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new CollectorMetrics(_services.GetRequiredService<IMeterFactory>());
         Metrics = new MetricsRecorder(metrics.Meter);
-        var settings = new OutputSettings
+        var settings = new OutputOptions
         {
             Name = "Under-test",
             Type = "Test",
             Workers = 1,
             QueueCapacity = 1000,
-            QueueBytes = OutputSettings.DefaultQueueBytes,
+            QueueBytes = OutputOptions.DefaultQueueBytes,
             BatchSize = 100,
             BatchInterval = TimeSpan.FromMilliseconds(20),
             RetryInitialDelay = TimeSpan.FromMilliseconds(5),
@@ -37,7 +37,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
         Pipeline = new OutputPipeline(Settings, Output, metrics, tags, Logger, TimeProvider.System);
     }
 
-    public OutputSettings Settings { get; }
+    public OutputOptions Settings { get; }
     public RecordingOutput Output { get; } = new();
     public RecordingLogger Logger { get; } = new();
     public OutputPipeline Pipeline { get; }
