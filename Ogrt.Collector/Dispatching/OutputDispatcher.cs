@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Metrics;
+using Ogrt.Collector.Queueing;
 using Ogrt.Collector.Plugins;
 using Ogrt.Outputs.Abstractions;
 

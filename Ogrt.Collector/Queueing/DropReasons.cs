@@ -1,4 +1,4 @@
-namespace Ogrt.Collector.Dispatching;
+namespace Ogrt.Collector.Queueing;
 
 /// <summary>The <c>reason</c> tag of <c>ogrt.collector.output.dropped</c>.</summary>
 public static class DropReasons

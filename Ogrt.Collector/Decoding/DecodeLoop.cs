@@ -8,11 +8,12 @@ using Ogrt.Outputs.Abstractions;
 namespace Ogrt.Collector.Decoding;
 
 /// <summary>
-/// Takes datagrams off the <see cref="ReceiveQueue"/>, decodes them and hands the records to
-/// the <see cref="OutputDispatcher"/>. On shutdown it drains the queue after the receiver has
-/// stopped, so nothing accepted from the socket is left behind.
+/// The decode loop: takes datagrams off the <see cref="ReceiveQueue"/>, decodes them and hands
+/// the records to the <see cref="OutputDispatcher"/>. It ends when the receiver, stopped first,
+/// completes the queue, so nothing accepted from the socket is left behind; if the host gives
+/// up waiting first, the rest is counted as dropped for shutdown.
 /// </summary>
-public sealed partial class DatagramProcessor : IHostedService
+public sealed partial class DecodeLoop : BackgroundService
 {
     private static readonly TimeSpan BusyPollInterval = TimeSpan.FromMilliseconds(1);
 
@@ -20,20 +21,18 @@ public sealed partial class DatagramProcessor : IHostedService
     private readonly OutputDispatcher _dispatcher;
     private readonly MalformedDatagramReporter _malformed;
     private readonly CollectorMetrics _metrics;
-    private readonly CancellationTokenSource _abort = new();
-    private readonly RecordDecoder _decoder = new();
-    private Task _processing = Task.CompletedTask;
-
     private readonly IHostApplicationLifetime _lifetime;
-    private readonly ILogger<DatagramProcessor> _logger;
+    private readonly ILogger<DecodeLoop> _logger;
+    private readonly RecordDecoder _decoder = new();
+    private readonly CancellationTokenSource _abort = new();
 
-    public DatagramProcessor(
+    public DecodeLoop(
         ReceiveQueue queue,
         OutputDispatcher dispatcher,
         MalformedDatagramReporter malformed,
         CollectorMetrics metrics,
         IHostApplicationLifetime lifetime,
-        ILogger<DatagramProcessor> logger)
+        ILogger<DecodeLoop> logger)
     {
         _queue = queue;
         _dispatcher = dispatcher;
@@ -43,18 +42,15 @@ public sealed partial class DatagramProcessor : IHostedService
         _logger = logger;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _processing = Task.Run(ProcessOrStopAsync, CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
     /// <summary>
-    /// Bad datagrams never throw (they are counted); an exception here is a bug. Rather than
-    /// silently stop decoding, stop the collector with a failure exit code so systemd restarts it.
+    /// Runs until the receive queue is completed and drained, not until <paramref name="stoppingToken"/>:
+    /// a stop must first decode what was accepted. Bad datagrams never throw (they are
+    /// counted); an exception here is a bug. Rather than silently stop decoding, stop the
+    /// collector with a failure exit code so systemd restarts it.
     /// </summary>
-    private async Task ProcessOrStopAsync()
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield(); // The host's start goes on while this loop runs.
         try
         {
             await ProcessAsync().ConfigureAwait(false);
@@ -70,20 +66,21 @@ public sealed partial class DatagramProcessor : IHostedService
     }
 
     /// <summary>
-    /// Waits until the queue is drained (the receiver completes it when it stops). If the host
-    /// gives up first, the rest is counted as dropped for shutdown; a dispatch still waiting for
-    /// room (OverflowPolicy Block) ends when the dispatcher, stopped next, closes the queues.
+    /// Waits for the drain until the host gives up (<paramref name="cancellationToken"/>); then
+    /// the rest is dropped for shutdown. A dispatch still waiting for room (OverflowPolicy
+    /// Block) ends when the dispatcher, stopped next, closes the queues.
     /// </summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await _processing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (ExecuteTask is { IsCompleted: false })
             await _abort.CancelAsync().ConfigureAwait(false);
-        }
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
     }
 
     private async Task ProcessAsync()

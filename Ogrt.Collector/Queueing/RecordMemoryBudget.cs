@@ -1,6 +1,6 @@
 using Ogrt.Outputs.Abstractions;
 
-namespace Ogrt.Collector.Dispatching;
+namespace Ogrt.Collector.Queueing;
 
 /// <summary>
 /// The memory one output may hold in decoded records (<c>Outputs:&lt;Name&gt;:QueueBytes</c>),
@@ -11,12 +11,15 @@ namespace Ogrt.Collector.Dispatching;
 public sealed class RecordMemoryBudget
 {
     private readonly long _limit;
+    private readonly Action? _released;
     private long _held;
 
-    public RecordMemoryBudget(long limit)
+    /// <param name="released">Called after room was given back (e.g. to read more records back from a spool).</param>
+    public RecordMemoryBudget(long limit, Action? released = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         _limit = limit;
+        _released = released;
     }
 
     /// <summary>Bytes of records held now.</summary>
@@ -48,9 +51,17 @@ public sealed class RecordMemoryBudget
     public void Reserve(IEnumerable<ProcessRecord> records) => Add(BytesOf(records));
 
     /// <summary>Gives back the room of records that left memory (delivered, dropped, spooled).</summary>
-    public void Release(ProcessRecord record) => Add(-BytesOf(record));
+    public void Release(ProcessRecord record)
+    {
+        Add(-BytesOf(record));
+        _released?.Invoke();
+    }
 
-    public void Release(IEnumerable<ProcessRecord> records) => Add(-BytesOf(records));
+    public void Release(IEnumerable<ProcessRecord> records)
+    {
+        Add(-BytesOf(records));
+        _released?.Invoke();
+    }
 
     private void Add(long bytes) => Interlocked.Add(ref _held, bytes);
 
