@@ -22,13 +22,10 @@ for _ in $(seq 100); do
 done
 window=$((seconds / 2))
 sleep $((seconds / 4 + 2))
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-before=$(ticks)
 perf record -q -g -F 499 -p "$pid" -o "$out/perf.data" -- sleep "$window" 2>/dev/null
-after=$(ticks)
 wait $bench || true
 cat "$out/bench.txt"
-cpu=$(echo "($after - $before) / 100" | bc -l)
-echo "window ${window} s: collector CPU ${cpu} s for ~$((rate * window)) records"
-perf script -i "$out/perf.data" 2>/dev/null | "$here/stages.py" "$((rate * window))" "$cpu"
+# Each stage's share of the samples times the run's CPU per record received.
+per_record=$(grep -o 'CPU [0-9.]* us/record' "$out/bench.txt" | cut -d' ' -f2)
+perf script -i "$out/perf.data" 2>/dev/null | "$here/stages.py" "$per_record"
 echo "perf data: $out/perf.data (perf map /tmp/perf-$pid.map)"

@@ -4,8 +4,8 @@
 Each sample is given the stage of the innermost (closest to the leaf) frame that names one,
 so e.g. the kernel copying JSON into the page cache under write(2) counts as "write", and a
 GC triggered by an allocation in the JSON writer counts as "gc". Usage:
-    perf script -i perf.data --pid PID | stages.py RECORDS
-prints the share of samples and, with the collector's CPU seconds, µs per record.
+    perf script -i perf.data | stages.py [CPU_US_PER_RECORD]
+prints each stage's share of the samples and, given the run's CPU µs per record, its part of it.
 """
 import re
 import sys
@@ -26,8 +26,7 @@ STAGES = [
 ]
 
 def main():
-    records = float(sys.argv[1]) if len(sys.argv) > 1 else 0
-    cpu_seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 0
+    per_record = float(sys.argv[1]) if len(sys.argv) > 1 else 0
     counts = Counter()
     frames = []
     total = 0
@@ -57,7 +56,7 @@ def main():
     print(f"{total} samples")
     for stage, n in counts.most_common():
         share = n / total
-        per_record = f"{1e6 * cpu_seconds * share / records:6.1f} µs/record" if records and cpu_seconds else ""
-        print(f"{stage:26s} {100 * share:5.1f} %  {per_record}")
+        part = f"{per_record * share:6.1f} µs/record" if per_record else ""
+        print(f"{stage:26s} {100 * share:5.1f} %  {part}")
 
 main()
