@@ -18,7 +18,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 {
     private static readonly TimeSpan BatchPollInterval = TimeSpan.FromMilliseconds(5);
 
-    private readonly OutputSettings _settings;
+    private readonly OutputOptions _settings;
     private readonly IOutput _output;
     private readonly IRecordQueue _queue;
 
@@ -47,14 +47,14 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
     public OutputPipeline(
-        OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
+        OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
         : this(settings, output, metrics, tags, logger, timeProvider, wrapSpoolStore: null)
     {
     }
 
     /// <param name="wrapSpoolStore">Lets a test put a slow disk under the spool.</param>
     internal OutputPipeline(
-        OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider,
+        OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider,
         Func<ISegmentStore, ISegmentStore>? wrapSpoolStore)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -66,7 +66,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
-        if (settings.Spool is null)
+        if (!settings.Spool.Enabled)
         {
             _queue = new MemoryRecordQueue(
                 settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped);

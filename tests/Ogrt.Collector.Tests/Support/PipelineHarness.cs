@@ -17,18 +17,18 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
     /// <param name="time">The clock of the pipeline and its queue; the system clock by default.</param>
     /// <param name="wrapSpoolStore">Puts something (a slow disk) between the spool and its files.</param>
-    public PipelineHarness(Func<OutputSettings, OutputSettings>? adjust = null, TimeProvider? time = null, Func<ISegmentStore, ISegmentStore>? wrapSpoolStore = null)
+    public PipelineHarness(Func<OutputOptions, OutputOptions>? adjust = null, TimeProvider? time = null, Func<ISegmentStore, ISegmentStore>? wrapSpoolStore = null)
     {
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new CollectorMetrics(_services.GetRequiredService<IMeterFactory>());
         Metrics = new MetricsRecorder(metrics.Meter);
-        var settings = new OutputSettings
+        var settings = new OutputOptions
         {
             Name = "Under-test",
             Type = "Test",
             Workers = 1,
             QueueCapacity = 1000,
-            QueueBytes = OutputSettings.DefaultQueueBytes,
+            QueueBytes = OutputOptions.DefaultQueueBytes,
             BatchSize = 100,
             BatchInterval = TimeSpan.FromMilliseconds(20),
             RetryInitialDelay = TimeSpan.FromMilliseconds(5),
@@ -41,7 +41,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
         Pipeline = new OutputPipeline(Settings, Output, metrics, tags, Logger, time ?? TimeProvider.System, wrapSpoolStore);
     }
 
-    public OutputSettings Settings { get; }
+    public OutputOptions Settings { get; }
     public RecordingOutput Output { get; } = new();
     public RecordingLogger Logger { get; } = new();
     public OutputPipeline Pipeline { get; }

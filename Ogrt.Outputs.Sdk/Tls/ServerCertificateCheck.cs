@@ -1,8 +1,10 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Ogrt.Outputs.Abstractions;
+using Ogrt.Outputs.Sdk.Configuration;
 
-namespace Ogrt.Outputs.Shared;
+namespace Ogrt.Outputs.Sdk.Tls;
 
 /// <summary>
 /// How an output checks a TLS server: the system trust store (default), a site CA bundle
@@ -10,31 +12,37 @@ namespace Ogrt.Outputs.Shared;
 /// match), or no check at all (<c>InsecureSkipVerify</c>, unsafe: anyone on the path can read
 /// and forge the traffic).
 /// </summary>
-internal sealed class TlsSettings
+public sealed class ServerCertificateCheck
 {
     private readonly X509Certificate2Collection? _authorities;
 
-    private TlsSettings(X509Certificate2Collection? authorities, bool skipVerify)
+    private ServerCertificateCheck(X509Certificate2Collection? authorities, bool skipVerify)
     {
         _authorities = authorities;
         SkipVerify = skipVerify;
     }
 
-    /// <summary>The settings <see cref="Read"/> reads.</summary>
-    public static readonly string[] Keys = ["InsecureSkipVerify", "CaFile"];
-
     public bool SkipVerify { get; }
 
-    public static TlsSettings Read(SectionReader reader)
+    /// <summary>
+    /// The check <paramref name="options"/> describe, loading the CA bundle; problems go to
+    /// <paramref name="errors"/> under <paramref name="section"/> (the output's key).
+    /// </summary>
+    public static ServerCertificateCheck Create(TlsOptions options, string section, OutputContext context, ConfigurationErrors errors)
     {
-        bool skipVerify = reader.GetBool("InsecureSkipVerify", false);
-        string? caFile = reader.GetString("CaFile");
-        if (caFile is null)
-            return new TlsSettings(null, skipVerify);
-        if (skipVerify)
-            throw reader.Error("CaFile", "cannot be combined with InsecureSkipVerify");
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (string.IsNullOrWhiteSpace(options.CaFile))
+            return new ServerCertificateCheck(null, options.InsecureSkipVerify);
+        string key = $"{section}:{nameof(TlsOptions.CaFile)}";
+        if (options.InsecureSkipVerify)
+        {
+            errors.Add(key, "cannot be combined with InsecureSkipVerify");
+            return new ServerCertificateCheck(null, true);
+        }
 
-        string path = reader.Context.ResolvePath(caFile);
+        string path = context.ResolvePath(options.CaFile.Trim());
         var authorities = new X509Certificate2Collection();
         try
         {
@@ -42,11 +50,12 @@ internal sealed class TlsSettings
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new Abstractions.OutputConfigurationException(reader.KeyOf("CaFile"), $"cannot read CA certificates from '{path}': {e.Message}", e);
+            errors.Add(key, $"cannot read CA certificates from '{path}': {e.Message}");
+            return new ServerCertificateCheck(authorities, false);
         }
         if (authorities.Count == 0)
-            throw reader.Error("CaFile", $"'{path}' contains no PEM certificate");
-        return new TlsSettings(authorities, false);
+            errors.Add(key, $"'{path}' contains no PEM certificate");
+        return new ServerCertificateCheck(authorities, false);
     }
 
     public bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

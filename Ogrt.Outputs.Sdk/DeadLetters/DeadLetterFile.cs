@@ -1,14 +1,15 @@
 using System.Text.Json;
+using Ogrt.Outputs.Sdk.Buffers;
 using Ogrt.Outputs.Abstractions;
 
-namespace Ogrt.Outputs.Shared;
+namespace Ogrt.Outputs.Sdk.DeadLetters;
 
 /// <summary>
 /// Records the destination rejected for good, appended as JSON Lines to
 /// <c>dead-letters.jsonl</c> in the output's state directory: each line holds the reason and
 /// the record in its canonical shape, so an operator can fix the cause and replay them.
 /// </summary>
-internal sealed class DeadLetterFile(string stateDirectory, TimeProvider timeProvider)
+public sealed class DeadLetterFile(string stateDirectory, TimeProvider timeProvider)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 

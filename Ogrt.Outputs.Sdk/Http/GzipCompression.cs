@@ -1,9 +1,9 @@
 using System.IO.Compression;
 
-namespace Ogrt.Outputs.Shared;
+namespace Ogrt.Outputs.Sdk.Http;
 
 /// <summary>Gzip for request bodies (<c>Content-Encoding: gzip</c>), tuned for speed over ratio.</summary>
-internal static class GzipCompression
+public static class GzipCompression
 {
     public static byte[] Compress(ReadOnlySpan<byte> body)
     {

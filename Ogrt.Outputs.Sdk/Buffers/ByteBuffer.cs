@@ -1,13 +1,13 @@
 using System.Buffers;
 
-namespace Ogrt.Outputs.Shared;
+namespace Ogrt.Outputs.Sdk.Buffers;
 
 /// <summary>
 /// A growable byte buffer on pooled arrays for building request bodies. Unlike
 /// <see cref="ArrayBufferWriter{T}"/> it can be cut back (<see cref="Truncate"/>), which lets a
 /// builder undo an item that overflowed a size limit or rewrite a JSON object's closing brace.
 /// </summary>
-internal sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
+public sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
 {
     private byte[] _array;
 
