@@ -46,16 +46,10 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
-    public OutputPipeline(
-        OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
-        : this(settings, output, metrics, tags, logger, timeProvider, wrapSpoolStore: null)
-    {
-    }
-
     /// <param name="wrapSpoolStore">Lets a test put a slow disk under the spool.</param>
     internal OutputPipeline(
         OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider,
-        Func<ISegmentStore, ISegmentStore>? wrapSpoolStore)
+        Func<ISegmentStore, ISegmentStore>? wrapSpoolStore = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
@@ -66,18 +60,12 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
-        if (settings.Spool is null)
-        {
-            _queue = new MemoryRecordQueue(
-                settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped);
-        }
-        else
-        {
-            var store = SegmentStore.Open(settings.Spool.Directory, settings.Spool.MaxBytes, metrics, tags, logger);
-            _queue = new SpoolingRecordQueue(
-                wrapSpoolStore is null ? store : wrapSpoolStore(store), settings.Spool.Directory, settings.QueueCapacity, settings.QueueBytes,
-                settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped, metrics, tags, logger);
-        }
+        _queue = settings.Spool is null
+            ? new MemoryRecordQueue(settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped)
+            : new SpoolingRecordQueue(
+                (wrapSpoolStore ?? (store => store))(SegmentStore.Open(settings.Spool.Directory, settings.Spool.MaxBytes, metrics, tags, logger)),
+                settings.Spool.Directory, settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout,
+                timeProvider, CountDropped, metrics, tags, logger);
         _memory = _queue.Memory;
     }
 
