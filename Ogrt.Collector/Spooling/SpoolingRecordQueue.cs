@@ -72,10 +72,9 @@ internal sealed partial class SpoolingRecordQueue : IRecordQueue, IAdmissionTarg
     public long WriteBacklogBytes { get { lock (_gate) return _backlog.Bytes; } }
 
     /// <summary>After <see cref="Complete"/>, the workers only drain memory: the disk part waits for the next start.</summary>
-    public bool IsCompleted
-    {
-        get { lock (_gate) return _completed && _memory.Count == 0; }
-    }
+    public bool IsCompleted { get { lock (_gate) return _completed && _memory.Count == 0; } }
+
+    public void Start() => _writer.Start();
 
     public ValueTask EnqueueAsync(ProcessRecord record)
     {
