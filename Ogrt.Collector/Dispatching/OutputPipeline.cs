@@ -18,7 +18,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 {
     private static readonly TimeSpan BatchPollInterval = TimeSpan.FromMilliseconds(5);
 
-    private readonly OutputSettings _settings;
+    private readonly OutputOptions _settings;
     private readonly IOutput _output;
     private readonly IRecordQueue _queue;
 
@@ -45,7 +45,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
     /// <param name="wrapSpoolStore">Lets a test put a slow disk under the spool.</param>
     internal OutputPipeline(
-        OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider,
+        OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider,
         Func<ISegmentStore, ISegmentStore>? wrapSpoolStore = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -57,7 +57,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
-        _queue = settings.Spool is null
+        _queue = !settings.Spool.Enabled
             ? new MemoryRecordQueue(settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped)
             : new SpoolingRecordQueue(
                 (wrapSpoolStore ?? (store => store))(SegmentStore.Open(settings.Spool.Directory, settings.Spool.MaxBytes, metrics, tags, logger)),

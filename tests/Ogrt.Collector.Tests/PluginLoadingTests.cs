@@ -123,7 +123,7 @@ public class PluginLoadingTests
 
         var error = StartFails(directory, "Outputs:Local:Type=File", $"Collector:PluginsDirectory={missing}");
 
-        Assert.That(error.Message, Does.Contain($"Outputs:Local:Type 'File' is not provided by any plugin in {missing} (available: Test)"));
+        Assert.That(error.Message, Does.Contain($"Outputs:Local:Type: 'File' is not provided by any plugin in {missing} (available: Test)"));
     }
 
     private static CollectorConfigurationException StartFails(TempDirectory directory, params string[] settings)

@@ -47,7 +47,7 @@ public class SpoolingRecordQueueTests
     public async Task The_spool_stays_under_MaxBytes_and_counts_every_record_it_drops(OverflowPolicy policy)
     {
         using var directory = new TempDirectory();
-        const long maxBytes = SpoolSettings.MinMaxBytes;
+        const long maxBytes = SpoolOptions.MinMaxBytes;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = Spooled(directory, s => s with { QueueCapacity = 10, BatchSize = 1, OverflowPolicy = policy }, maxBytes);
         harness.Output.HoldWritesUntil(gate.Task);
@@ -196,7 +196,7 @@ public class SpoolingRecordQueueTests
         using var parent = new TempDirectory();
         string spool = parent.Combine("spool");
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 1, BatchSize = 1, Spool = new SpoolSettings { Directory = spool, MaxBytes = 1 << 20 } });
+        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 1, BatchSize = 1, Spool = new SpoolOptions { Enabled = true, Directory = spool, MaxBytes = 1 << 20 } });
         harness.Output.HoldWritesUntil(gate.Task);
         harness.Pipeline.Start();
 
@@ -224,7 +224,7 @@ public class SpoolingRecordQueueTests
             s => s with
             {
                 QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromSeconds(1),
-                Spool = new SpoolSettings { Directory = directory.Path, MaxBytes = SpoolSettings.MinMaxBytes },
+                Spool = new SpoolOptions { Enabled = true, Directory = directory.Path, MaxBytes = SpoolOptions.MinMaxBytes },
             },
             time);
         harness.Output.HoldWritesUntil(backendUp.Task);
@@ -263,7 +263,7 @@ public class SpoolingRecordQueueTests
         StuckSegmentStore? disk = null;
         var backendUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var spooled = new PipelineHarness(
-            s => s with { QueueCapacity = 10, BatchSize = 10, Spool = new SpoolSettings { Directory = directory.Path, MaxBytes = 64 << 20 } },
+            s => s with { QueueCapacity = 10, BatchSize = 10, Spool = new SpoolOptions { Enabled = true, Directory = directory.Path, MaxBytes = 64 << 20 } },
             wrapSpoolStore: store => disk = new StuckSegmentStore(store));
         await using var other = new PipelineHarness();
         spooled.Output.HoldWritesUntil(backendUp.Task);
@@ -302,8 +302,8 @@ public class SpoolingRecordQueueTests
         });
     }
 
-    private static PipelineHarness Spooled(TempDirectory directory, Func<OutputSettings, OutputSettings>? adjust = null, long maxBytes = 1 << 20) =>
-        new(settings => (adjust ?? (s => s))(settings) with { Spool = new SpoolSettings { Directory = directory.Path, MaxBytes = maxBytes } });
+    private static PipelineHarness Spooled(TempDirectory directory, Func<OutputOptions, OutputOptions>? adjust = null, long maxBytes = 1 << 20) =>
+        new(settings => (adjust ?? (s => s))(settings) with { Spool = new SpoolOptions { Enabled = true, Directory = directory.Path, MaxBytes = maxBytes } });
 
     private static string[] SegmentFiles(TempDirectory directory) =>
         Directory.GetFiles(directory.Path, "*" + SpoolSegment.Extension);
