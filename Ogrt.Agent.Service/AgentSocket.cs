@@ -32,6 +32,8 @@ internal sealed unsafe class AgentSocket : IDisposable
         SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, timeout, 16);
     }
 
+    public int Descriptor => _descriptor;
+
     /// <summary>Where the socket came from, for the start-up log line.</summary>
     public string Description { get; }
 
@@ -75,17 +77,17 @@ internal sealed unsafe class AgentSocket : IDisposable
     }
 
     /// <summary>
-    /// Waits up to a second for one message. <paramref name="length"/> is its full length (it was
-    /// cut when that exceeds <paramref name="capacity"/>).
+    /// Takes one message, waiting up to a second for it when <paramref name="wait"/>.
+    /// <paramref name="length"/> is its full length (it was cut when that exceeds <paramref name="capacity"/>).
     /// </summary>
-    public ReceiveOutcome Receive(byte* buffer, int capacity, out int length, out Credentials credentials)
+    public ReceiveOutcome Receive(byte* buffer, int capacity, bool wait, out int length, out Credentials credentials)
     {
         credentials = default;
         length = 0;
         var vector = new IoVector { Base = buffer, Length = (nuint)capacity };
         var header = new MessageHeader { Vectors = &vector, VectorCount = 1, Control = _control, ControlLength = ControlLength };
         // MSG_TRUNC: return the real length of an oversized datagram.
-        nint received = SocketCalls.recvmsg(_descriptor, &header, SocketCalls.MSG_TRUNC);
+        nint received = SocketCalls.recvmsg(_descriptor, &header, SocketCalls.MSG_TRUNC | (wait ? 0 : SocketCalls.MSG_DONTWAIT));
         if (received < 0)
         {
             int error = Marshal.GetLastSystemError();

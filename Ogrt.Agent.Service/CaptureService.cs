@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Ogrt.Agent.Capture;
 using Ogrt.Agent.Settings;
 using Ogrt.Agent.Wire;
+using Ogrt.Agent.Service.EndRecords;
 using Ogrt.Agent.Service.Interop;
 
 namespace Ogrt.Agent.Service;
@@ -15,6 +16,12 @@ internal sealed unsafe class CaptureService : IDisposable
 {
     private static readonly TimeSpan CountersInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MalformedLogInterval = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// More than the agent socket can hold (net.unix.max_dgram_qlen: 512 under systemd), so a
+    /// drain takes everything queued before it began, and a flood of messages cannot keep
+    /// the exits from being read.
+    /// </summary>
+    private const int DrainLimit = 65536;
 
     private readonly AgentSocket _socket;
     private readonly CollectorSender _collector;
@@ -22,7 +29,8 @@ internal sealed unsafe class CaptureService : IDisposable
     private readonly UidRateLimiter _rateLimiter;
     private readonly UserNameCache _userNames = new(TimeSpan.FromMinutes(5));
     private readonly MessageObjectList _objects = new();
-    private readonly ServiceCounters _counters = new();
+    private readonly ServiceCounters _counters;
+    private readonly EndRecordService? _endRecords;
     private readonly byte[] _hostname;
     private readonly byte[] _datagram = new byte[ProcessInfoEncoder.MaxDatagramLength];
     private readonly byte* _buffer;
@@ -32,9 +40,12 @@ internal sealed unsafe class CaptureService : IDisposable
     private long _malformedSinceLog;
     private volatile bool _stopping;
 
-    public CaptureService(AgentSocket socket, CollectorSender collector, ServiceOptions options, byte[] hostname)
+    public CaptureService(AgentSocket socket, CollectorSender collector, ServiceOptions options, byte[] hostname,
+        ServiceCounters counters, EndRecordService? endRecords)
     {
         _socket = socket;
+        _counters = counters;
+        _endRecords = endRecords;
         _collector = collector;
         _countersPath = options.CountersPath;
         _rateLimiter = new UidRateLimiter(options.RatePerSecond, options.Burst);
@@ -53,24 +64,11 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         while (!_stopping)
         {
-            var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, out int length, out var credentials);
+            if (_endRecords is null)
+                Receive(wait: true);
+            else
+                ServeWithEndRecords();
             long now = Environment.TickCount64;
-            switch (outcome)
-            {
-                case ReceiveOutcome.Message:
-                    _counters.Received++;
-                    Handle(length, credentials, now);
-                    break;
-                case ReceiveOutcome.Oversized:
-                case ReceiveOutcome.NoCredentials:
-                    _counters.Received++;
-                    CountMalformed(outcome == ReceiveOutcome.Oversized ? "longer than any gate message" : "no sender credentials", credentials, now);
-                    break;
-                case ReceiveOutcome.Failed:
-                    // Not expected on a bound datagram socket; do not spin if it persists.
-                    Thread.Sleep(10);
-                    break;
-            }
             if (now >= _nextCountersWrite)
                 WriteCounters(now);
         }
@@ -81,6 +79,52 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         NativeMemory.Free(_buffer);
         NativeMemory.Free(_strings);
+    }
+
+    /// <summary>
+    /// Gate messages and, in batches, exits. The exits are read before the messages waiting
+    /// on the agent socket are taken: a process sends its start before it exits, so each exit
+    /// read has its start in the table by the time it is matched.
+    /// </summary>
+    private void ServeWithEndRecords()
+    {
+        bool exitsDue = _endRecords!.Wait(_socket.Descriptor, 1000);
+        bool batchFull;
+        do
+        {
+            batchFull = exitsDue && _endRecords.ReadQueued();
+            for (int taken = 0; taken < DrainLimit && Receive(wait: false); taken++)
+            {
+            }
+            if (exitsDue)
+                _endRecords.MatchBatch();
+        }
+        while (batchFull);
+    }
+
+    /// <summary>Takes and handles one gate message; false when none came.</summary>
+    private bool Receive(bool wait)
+    {
+        var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, wait, out int length, out var credentials);
+        long now = Environment.TickCount64;
+        switch (outcome)
+        {
+            case ReceiveOutcome.Message:
+                _counters.Received++;
+                Handle(length, credentials, now);
+                return true;
+            case ReceiveOutcome.Oversized:
+            case ReceiveOutcome.NoCredentials:
+                _counters.Received++;
+                CountMalformed(outcome == ReceiveOutcome.Oversized ? "longer than any gate message" : "no sender credentials", credentials, now);
+                return true;
+            case ReceiveOutcome.Failed:
+                // Not expected on a bound datagram socket; do not spin if it persists.
+                Thread.Sleep(10);
+                return false;
+            default:
+                return false;
+        }
     }
 
     private void Handle(int length, Credentials credentials, long now)
@@ -128,6 +172,7 @@ internal sealed unsafe class CaptureService : IDisposable
             _counters.Sent++;
         else
             _counters.SendFailed++;
+        _endRecords?.Started(snapshot);
     }
 
     private void CountMalformed(string problem, Credentials credentials, long now)

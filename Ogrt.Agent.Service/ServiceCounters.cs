@@ -17,12 +17,23 @@ internal sealed class ServiceCounters
     public long Malformed;
     /// <summary>Messages dropped because their uid was over its rate.</summary>
     public long RateLimited;
-    /// <summary>Records not sent: the collector's name did not resolve, or sendto failed.</summary>
+    /// <summary>Records (start or end) not sent: the collector's name did not resolve, or sendto failed.</summary>
     public long SendFailed;
     /// <summary>Messages that the gate had to cut to its size limit (sent, marked truncated).</summary>
     public long Truncated;
     /// <summary>Processes captured by the fork path because this socket's queue was full (their notices).</summary>
     public long Fallbacks;
+
+    /// <summary>Whether end records are reported, or why not (doctor explains the value).</summary>
+    public EndRecordsState EndRecords;
+    /// <summary>Times the kernel dropped exit reports because the exit socket's buffer was full.</summary>
+    public long ExitOverruns;
+    /// <summary>End records the collector was sent.</summary>
+    public long EndsSent;
+    /// <summary>Starts that get no end record: exit missed (overrun, before the service listened), table full.</summary>
+    public long StartsWithoutEnd;
+    /// <summary>Tracked processes running now (waiting for their end).</summary>
+    public long RunsTracked;
 
     public string Format() => new StringBuilder()
         .Append(CultureInfo.InvariantCulture, $"received {Received}\n")
@@ -32,6 +43,11 @@ internal sealed class ServiceCounters
         .Append(CultureInfo.InvariantCulture, $"send_failed {SendFailed}\n")
         .Append(CultureInfo.InvariantCulture, $"truncated {Truncated}\n")
         .Append(CultureInfo.InvariantCulture, $"fallbacks {Fallbacks}\n")
+        .Append(CultureInfo.InvariantCulture, $"end_records {(int)EndRecords}\n")
+        .Append(CultureInfo.InvariantCulture, $"exit_overruns {ExitOverruns}\n")
+        .Append(CultureInfo.InvariantCulture, $"ends_sent {EndsSent}\n")
+        .Append(CultureInfo.InvariantCulture, $"starts_without_end {StartsWithoutEnd}\n")
+        .Append(CultureInfo.InvariantCulture, $"runs_tracked {RunsTracked}\n")
         .ToString();
 
     /// <summary>Writes the counters to <paramref name="path"/>; a failure only costs this update.</summary>

@@ -16,6 +16,7 @@ internal static unsafe class SocketCalls
     public const int SCM_CREDENTIALS = 2;
     public const int MSG_TRUNC = 0x20;
     public const int MSG_CTRUNC = 0x8;
+    public const int MSG_DONTWAIT = 0x40;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
 

@@ -1,0 +1,165 @@
+using System.Runtime.InteropServices;
+using Ogrt.Agent.Service.Interop;
+using Ogrt.Agent.Wire;
+
+namespace Ogrt.Agent.Service.EndRecords;
+
+/// <summary>
+/// End-of-run records: the kernel reports every exiting thread of the node on the taskstats
+/// listener; the exits of processes the service saw start are folded per process and, at the
+/// last thread, sent to the collector as one ProcessEnd. Exits are read in batches: after the
+/// first exit the service waits <see cref="BatchWindowMilliseconds"/> and then takes everything
+/// queued, so a storm of exits costs one wake-up per batch, not one per exit.
+/// </summary>
+internal sealed unsafe class EndRecordService : IDisposable
+{
+    public const int BatchWindowMilliseconds = 50;
+    private const int MessageCapacity = 4096;
+    private const int BatchCapacity = 4096;
+    private const long SweepIntervalMilliseconds = 60_000;
+    private const long ConfirmIntervalMilliseconds = 5_000;
+
+    private readonly TaskstatsSocket _listener;
+    private readonly TaskstatsSocket _query;
+    private readonly RunTable _runs;
+    private readonly CollectorSender _collector;
+    private readonly ServiceCounters _counters;
+    private readonly byte[] _hostname;
+    private readonly TaskRecord[] _batch = new TaskRecord[BatchCapacity];
+    private readonly byte[] _datagram = new byte[ProcessEndEncoder.MaxDatagramLength];
+    private readonly byte* _message;
+    private int _batchCount;
+    /// <summary>When the exits waiting in the socket are due to be read; -1 while none is known to wait.</summary>
+    private long _batchDue = -1;
+    private long _nextSweep;
+
+    private EndRecordService(TaskstatsSocket listener, TaskstatsSocket query, long tableBytes, CollectorSender collector,
+        ServiceCounters counters, byte[] hostname)
+    {
+        _listener = listener;
+        _query = query;
+        _runs = new RunTable(tableBytes);
+        _collector = collector;
+        _counters = counters;
+        _hostname = hostname;
+        _message = (byte*)NativeMemory.Alloc(MessageCapacity);
+        _nextSweep = Environment.TickCount64 + SweepIntervalMilliseconds;
+    }
+
+    /// <summary>Listens to the exits of every possible CPU; throws <see cref="TaskstatsException"/> when the kernel refuses.</summary>
+    public static EndRecordService Start(ServiceOptions options, CollectorSender collector, ServiceCounters counters, byte[] hostname)
+    {
+        var query = TaskstatsSocket.OpenQuery();
+        try
+        {
+            var listener = TaskstatsSocket.OpenListener(PossibleCpus(), options.ExitBufferBytes);
+            return new EndRecordService(listener, query, options.EndTableBytes, collector, counters, hostname);
+        }
+        catch
+        {
+            query.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMilliseconds"/> for a gate message on
+    /// <paramref name="agentDescriptor"/> or for the exits' batch to fall due. Returns true when
+    /// the queued exits are to be read now.
+    /// </summary>
+    public bool Wait(int agentDescriptor, int timeoutMilliseconds)
+    {
+        long now = Environment.TickCount64;
+        bool batchOpen = _batchDue >= 0;
+        if (batchOpen)
+            timeoutMilliseconds = (int)Math.Clamp(_batchDue - now, 0, timeoutMilliseconds);
+        // While a batch is open the exit socket stays readable: it is not watched then.
+        PollDescriptor* descriptors = stackalloc PollDescriptor[2];
+        descriptors[0] = new PollDescriptor { Descriptor = agentDescriptor, Events = NetlinkCalls.POLLIN };
+        descriptors[1] = new PollDescriptor { Descriptor = _listener.Descriptor, Events = NetlinkCalls.POLLIN };
+        NetlinkCalls.poll(descriptors, batchOpen ? 1u : 2u, timeoutMilliseconds);
+        now = Environment.TickCount64;
+        if (!batchOpen && (descriptors[1].ReturnedEvents & NetlinkCalls.POLLIN) != 0)
+            _batchDue = now + BatchWindowMilliseconds;
+        return _batchDue >= 0 && now >= _batchDue;
+    }
+
+    /// <summary>Reads the queued exits into the batch; true when the batch filled up before the queue was empty.</summary>
+    public bool ReadQueued()
+    {
+        while (_batchCount < BatchCapacity)
+        {
+            int length = _listener.Receive(_message, MessageCapacity);
+            if (length == 0)
+            {
+                _batchDue = -1;
+                return false;
+            }
+            if (length < 0)
+            {
+                // Exits were lost: their runs stay in the table until a sweep finds them gone.
+                _counters.ExitOverruns++;
+                _nextSweep = Math.Min(_nextSweep, Environment.TickCount64 + ConfirmIntervalMilliseconds);
+                continue;
+            }
+            if (TaskRecord.TryRead(new ReadOnlySpan<byte>(_message, length), out _batch[_batchCount]))
+                _batchCount++;
+        }
+        return true;
+    }
+
+    /// <summary>Folds the batch's exits into the runs and sends the end of every run that ended.</summary>
+    public void MatchBatch()
+    {
+        long nowMicroseconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        for (int i = 0; i < _batchCount; i++)
+        {
+            var run = _runs.Fold(_batch[i]);
+            if (run is null)
+                continue;
+            int length = ProcessEndEncoder.Encode(run, _batch[i].ThreadGroupId, _batch[i], _hostname, nowMicroseconds, _datagram);
+            if (_collector.Send(_datagram.AsSpan(0, length)))
+                _counters.EndsSent++;
+            else
+                _counters.SendFailed++;
+        }
+        _batchCount = 0;
+        long now = Environment.TickCount64;
+        if (now >= _nextSweep)
+            _nextSweep = now + (_runs.Sweep(_query) ? ConfirmIntervalMilliseconds : SweepIntervalMilliseconds);
+        UpdateCounters();
+    }
+
+    /// <summary>A gate message became a ProcessInfo for <paramref name="start"/>: its end will be reported.</summary>
+    public void Started(scoped in ProcessSnapshot start)
+    {
+        _runs.Start(start.Pid, start, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        UpdateCounters();
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _query.Dispose();
+        NativeMemory.Free(_message);
+    }
+
+    private void UpdateCounters()
+    {
+        _counters.StartsWithoutEnd = _runs.StartsWithoutEnd;
+        _counters.RunsTracked = _runs.Count;
+    }
+
+    /// <summary>Every CPU that can ever be online (a CPU brought online later reports too), as the kernel's list syntax.</summary>
+    private static string PossibleCpus()
+    {
+        try
+        {
+            return File.ReadAllText("/sys/devices/system/cpu/possible").Trim();
+        }
+        catch (IOException)
+        {
+            return $"0-{Environment.ProcessorCount - 1}";
+        }
+    }
+}
