@@ -17,7 +17,7 @@ internal sealed class ServiceCounters
     public long Malformed;
     /// <summary>Messages dropped because their uid was over its rate.</summary>
     public long RateLimited;
-    /// <summary>Records (start or end) not sent: the collector's name did not resolve, or sendto failed.</summary>
+    /// <summary>Records not sent: the collector's name did not resolve, or sendto failed.</summary>
     public long SendFailed;
     /// <summary>Messages that the gate had to cut to its size limit (sent, marked truncated).</summary>
     public long Truncated;
@@ -26,10 +26,14 @@ internal sealed class ServiceCounters
 
     /// <summary>Whether end records are reported, or why not (doctor explains the value).</summary>
     public EndRecordsState EndRecords;
+    /// <summary>Exit reports read (every thread that exited on the node, tracked or not).</summary>
+    public long ExitsRead;
     /// <summary>Times the kernel dropped exit reports because the exit socket's buffer was full.</summary>
     public long ExitOverruns;
     /// <summary>End records the collector was sent.</summary>
     public long EndsSent;
+    /// <summary>End records not sent (as <see cref="SendFailed"/>).</summary>
+    public long EndsSendFailed;
     /// <summary>Starts that get no end record: exit missed (overrun, before the service listened), table full.</summary>
     public long StartsWithoutEnd;
     /// <summary>Tracked processes running now (waiting for their end).</summary>
@@ -44,8 +48,10 @@ internal sealed class ServiceCounters
         .Append(CultureInfo.InvariantCulture, $"truncated {Truncated}\n")
         .Append(CultureInfo.InvariantCulture, $"fallbacks {Fallbacks}\n")
         .Append(CultureInfo.InvariantCulture, $"end_records {(int)EndRecords}\n")
+        .Append(CultureInfo.InvariantCulture, $"exits_read {ExitsRead}\n")
         .Append(CultureInfo.InvariantCulture, $"exit_overruns {ExitOverruns}\n")
         .Append(CultureInfo.InvariantCulture, $"ends_sent {EndsSent}\n")
+        .Append(CultureInfo.InvariantCulture, $"ends_send_failed {EndsSendFailed}\n")
         .Append(CultureInfo.InvariantCulture, $"starts_without_end {StartsWithoutEnd}\n")
         .Append(CultureInfo.InvariantCulture, $"runs_tracked {RunsTracked}\n")
         .ToString();

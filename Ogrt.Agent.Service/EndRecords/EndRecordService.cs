@@ -104,6 +104,7 @@ internal sealed unsafe class EndRecordService : IDisposable
             }
             if (TaskRecord.TryRead(new ReadOnlySpan<byte>(_message, length), out _batch[_batchCount]))
                 _batchCount++;
+            _counters.ExitsRead++;
         }
         return true;
     }
@@ -121,7 +122,7 @@ internal sealed unsafe class EndRecordService : IDisposable
             if (_collector.Send(_datagram.AsSpan(0, length)))
                 _counters.EndsSent++;
             else
-                _counters.SendFailed++;
+                _counters.EndsSendFailed++;
         }
         _batchCount = 0;
         long now = Environment.TickCount64;

@@ -37,7 +37,7 @@ internal static class CaptureServiceCheck
             yield break; // not started yet: socket activation starts it on the first message
         string summary = string.Join(", ", counters.Select(pair => $"{pair.Key} {pair.Value}"));
         long Get(string name) => counters.GetValueOrDefault(name);
-        if (Get("send_failed") > 0)
+        if (Get("send_failed") > 0 || Get("ends_send_failed") > 0)
             yield return CheckResult.Warn(subject, $"records not sent to the collector ({summary})",
                 $"check OGRT_COLLECTOR in {layout.SiteConf} (the service reads it at start: systemctl restart ogrt-agent.service)");
         else if (Get("fallbacks") > 0)
