@@ -28,6 +28,8 @@ internal sealed class ServiceCounters
     public EndRecordsState EndRecords;
     /// <summary>Exit reports read (every thread that exited on the node, tracked or not).</summary>
     public long ExitsRead;
+    /// <summary>Messages on the exit socket that another process sent, not the kernel (dropped).</summary>
+    public long ExitsNotFromKernel;
     /// <summary>Times the kernel dropped exit reports because the exit socket's buffer was full.</summary>
     public long ExitOverruns;
     /// <summary>End records the collector was sent.</summary>
@@ -49,6 +51,7 @@ internal sealed class ServiceCounters
         .Append(CultureInfo.InvariantCulture, $"fallbacks {Fallbacks}\n")
         .Append(CultureInfo.InvariantCulture, $"end_records {(int)EndRecords}\n")
         .Append(CultureInfo.InvariantCulture, $"exits_read {ExitsRead}\n")
+        .Append(CultureInfo.InvariantCulture, $"exits_not_from_kernel {ExitsNotFromKernel}\n")
         .Append(CultureInfo.InvariantCulture, $"exit_overruns {ExitOverruns}\n")
         .Append(CultureInfo.InvariantCulture, $"ends_sent {EndsSent}\n")
         .Append(CultureInfo.InvariantCulture, $"ends_send_failed {EndsSendFailed}\n")

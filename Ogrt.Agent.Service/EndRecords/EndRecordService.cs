@@ -89,17 +89,22 @@ internal sealed unsafe class EndRecordService : IDisposable
     {
         while (_batchCount < BatchCapacity)
         {
-            int length = _listener.Receive(_message, MessageCapacity);
-            if (length == 0)
+            var outcome = _listener.Receive(_message, MessageCapacity, out int length);
+            if (outcome == ExitReceive.Empty)
             {
                 _batchDue = -1;
                 return false;
             }
-            if (length < 0)
+            if (outcome == ExitReceive.Overrun)
             {
                 // Exits were lost: their runs stay in the table until a sweep finds them gone.
                 _counters.ExitOverruns++;
                 _nextSweep = Math.Min(_nextSweep, Environment.TickCount64 + ConfirmIntervalMilliseconds);
+                continue;
+            }
+            if (outcome == ExitReceive.NotFromKernel)
+            {
+                _counters.ExitsNotFromKernel++;
                 continue;
             }
             if (TaskRecord.TryRead(new ReadOnlySpan<byte>(_message, length), out _batch[_batchCount]))

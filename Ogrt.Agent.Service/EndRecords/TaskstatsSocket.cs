@@ -57,15 +57,18 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
     public static TaskstatsSocket OpenQuery() => Open();
 
     /// <summary>
-    /// Takes one queued message without waiting: its length, 0 when none is queued, -1 when the
-    /// kernel dropped messages because the receive buffer was full (ENOBUFS; reading goes on).
+    /// Takes one queued message without waiting; <paramref name="length"/> is its length.
+    /// Only the kernel's messages count: any local process may address a netlink socket, and a
+    /// forged exit report could end someone else's run.
     /// </summary>
-    public int Receive(byte* buffer, int capacity)
+    public ExitReceive Receive(byte* buffer, int capacity, out int length)
     {
-        nint received = NetlinkCalls.recv(_descriptor, buffer, (nuint)capacity, SocketCalls.MSG_DONTWAIT);
-        if (received >= 0)
-            return (int)received;
-        return Marshal.GetLastSystemError() == NetlinkCalls.ENOBUFS ? -1 : 0;
+        length = 0;
+        nint received = ReceiveFrom(buffer, capacity, SocketCalls.MSG_DONTWAIT, out bool fromKernel);
+        if (received < 0)
+            return Marshal.GetLastSystemError() == NetlinkCalls.ENOBUFS ? ExitReceive.Overrun : ExitReceive.Empty;
+        length = (int)received;
+        return fromKernel ? ExitReceive.Message : ExitReceive.NotFromKernel;
     }
 
     /// <summary>The live process (or thread) with this pid; false when there is none.</summary>
@@ -159,7 +162,7 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
     {
         while (true)
         {
-            nint received = NetlinkCalls.recv(_descriptor, reply, ReplyCapacity, 0);
+            nint received = ReceiveFrom(reply, ReplyCapacity, 0, out bool fromKernel);
             if (received < 0)
             {
                 int error = Marshal.GetLastSystemError();
@@ -168,12 +171,22 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
                 throw new TaskstatsException(error, "no reply from the kernel");
             }
             var message = new ReadOnlySpan<byte>(reply, (int)received);
-            if (NetlinkMessage.SequenceOf(message) != sequence)
+            if (!fromKernel || NetlinkMessage.SequenceOf(message) != sequence)
                 continue;
             int errno = NetlinkMessage.TypeOf(message) == NetlinkCalls.NLMSG_ERROR ? -NetlinkMessage.ErrorOf(message) : 0;
             if (errno != 0)
                 throw new TaskstatsException(errno, errno == EPERM ? "not permitted (the service lacks CAP_NET_ADMIN)" : "the kernel refused the request");
             return (int)received;
         }
+    }
+
+    private nint ReceiveFrom(byte* buffer, int capacity, int flags, out bool fromKernel)
+    {
+        byte* address = stackalloc byte[NetlinkCalls.AddressLength];
+        uint addressLength = NetlinkCalls.AddressLength;
+        nint received = NetlinkCalls.recvfrom(_descriptor, buffer, (nuint)capacity, flags, address, &addressLength);
+        // struct sockaddr_nl: nl_pid, the sender's port, is 0 for the kernel.
+        fromKernel = addressLength >= 8 && *(uint*)(address + 4) == 0;
+        return received;
     }
 }

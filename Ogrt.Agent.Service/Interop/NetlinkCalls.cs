@@ -19,6 +19,7 @@ internal static unsafe class NetlinkCalls
     public const int HeaderLength = 16;          // struct nlmsghdr
     public const int GenericHeaderLength = 4;    // struct genlmsghdr
     public const int AttributeHeaderLength = 4;  // struct nlattr
+    public const int AddressLength = 12;         // struct sockaddr_nl
     public const ushort NLMSG_ERROR = 2;
     public const ushort NLM_F_REQUEST = 1;
     public const ushort NLM_F_ACK = 4;
@@ -40,7 +41,7 @@ internal static unsafe class NetlinkCalls
     public static extern nint send(int socket, byte* buffer, nuint length, int flags);
 
     [DllImport(Library)]
-    public static extern nint recv(int socket, byte* buffer, nuint length, int flags);
+    public static extern nint recvfrom(int socket, byte* buffer, nuint length, int flags, byte* address, uint* addressLength);
 
     [DllImport(Library)]
     public static extern int poll(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);

@@ -163,6 +163,33 @@ public class EndRecordTests
     }
 
     [Test]
+    public async Task A_forged_exit_report_from_a_local_process_is_dropped_and_counted()
+    {
+        string forger = await CompileAsync("forge_exit");
+        using var collector = new ProcessInfoListener();
+        var service = await CaptureServiceProcess.StartAsync(collector.CollectorAddress);
+        collector.Attach(service, service.AgentVariables);
+        using var victim = HeldProcess.Start(await Program.Value, ["wait"], await AgentProcess.EnvironmentForAsync(collector));
+        var start = await collector.WaitForPidAsync(victim.Pid);
+
+        // "The victim was killed by SIGKILL", sent to each of the service's netlink sockets.
+        var ports = NetlinkPorts(service.Pid);
+        Assert.That(ports, Is.Not.Empty, "the service has no netlink socket");
+        foreach (uint port in ports)
+        {
+            var forged = await ExternalCommand.RunAsync(forger, [port.ToString(CultureInfo.InvariantCulture), victim.Pid.ToString(CultureInfo.InvariantCulture)]);
+            Assert.That(forged.ExitCode, Is.Zero, forged.ToString());
+        }
+        await WaitForCounterAsync(service, "exits_not_from_kernel", 1);
+
+        Assert.That(await victim.ReleaseAsync(), Is.Zero);
+        var end = await collector.WaitForEndAsync(victim.Pid);
+        AssertSameRun(start, end);
+        Assert.That((end.HasSignal, end.ExitCode), Is.EqualTo((false, 0)), end.ToString());
+        await AssertOneEndAsync(collector, victim.Pid);
+    }
+
+    [Test]
     public async Task Without_CAP_NET_ADMIN_it_says_so_once_and_goes_on_with_start_records()
     {
         using var collector = new ProcessInfoListener();
@@ -246,6 +273,21 @@ public class EndRecordTests
             await ExternalCommand.RunAsync("/bin/true", []);
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>The netlink port ids of the generic-netlink sockets process <paramref name="pid"/> holds (/proc/net/netlink by inode).</summary>
+    private static List<uint> NetlinkPorts(int pid)
+    {
+        var inodes = new DirectoryInfo($"/proc/{pid}/fd").GetFiles()
+            .Select(descriptor => descriptor.LinkTarget ?? "")
+            .Where(target => target.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(target => target["socket:[".Length..^1])
+            .ToHashSet();
+        const string NetlinkGeneric = "16";
+        return [.. File.ReadAllLines("/proc/net/netlink").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(columns => columns.Length >= 10 && columns[1] == NetlinkGeneric && inodes.Contains(columns[9]))
+            .Select(columns => uint.Parse(columns[2], CultureInfo.InvariantCulture))];
     }
 
     private static int CountOccurrences(string text, string part) =>
