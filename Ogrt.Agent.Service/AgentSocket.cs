@@ -28,11 +28,8 @@ internal sealed unsafe class AgentSocket : IDisposable
         int on = 1;
         SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_PASSCRED, &on, sizeof(int));
         // A timeout lets the receive loop notice SIGTERM and write its counters while idle.
-        long* timeout = stackalloc long[2] { 1, 0 };
-        SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, timeout, 16);
+        SetReceiveTimeout(TimeSpan.FromSeconds(1));
     }
-
-    public int Descriptor => _descriptor;
 
     /// <summary>Where the socket came from, for the start-up log line.</summary>
     public string Description { get; }
@@ -97,6 +94,13 @@ internal sealed unsafe class AgentSocket : IDisposable
         if (!TryReadCredentials(header, out credentials))
             return ReceiveOutcome.NoCredentials;
         return length > capacity ? ReceiveOutcome.Oversized : ReceiveOutcome.Message;
+    }
+
+    /// <summary>How long <see cref="Receive"/> waits at most (the loop's idle tick).</summary>
+    public void SetReceiveTimeout(TimeSpan timeout)
+    {
+        long* value = stackalloc long[2] { (long)timeout.TotalSeconds, timeout.Microseconds + timeout.Milliseconds * 1000L };
+        SocketCalls.setsockopt(_descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, value, 16);
     }
 
     public void Dispose()

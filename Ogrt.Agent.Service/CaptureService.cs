@@ -64,10 +64,9 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         while (!_stopping)
         {
-            if (_endRecords is null)
-                Receive(wait: true);
-            else
-                ServeWithEndRecords();
+            Receive(wait: true);
+            if (_endRecords is { ExitsDue: true })
+                ServeExits();
             long now = Environment.TickCount64;
             if (now >= _nextCountersWrite)
                 WriteCounters(now);
@@ -82,22 +81,20 @@ internal sealed unsafe class CaptureService : IDisposable
     }
 
     /// <summary>
-    /// Gate messages and, in batches, exits. The exits are read before the messages waiting
-    /// on the agent socket are taken: a process sends its start before it exits, so each exit
-    /// read has its start in the table by the time it is matched.
+    /// The exits queued so far, then the gate messages queued so far, then the matching: a
+    /// process sends its start before it exits, so each exit read has its start in the table
+    /// by the time it is matched.
     /// </summary>
-    private void ServeWithEndRecords()
+    private void ServeExits()
     {
-        bool exitsDue = _endRecords!.Wait(_socket.Descriptor, 1000);
         bool batchFull;
         do
         {
-            batchFull = exitsDue && _endRecords.ReadQueued();
+            batchFull = _endRecords!.ReadQueued();
             for (int taken = 0; taken < DrainLimit && Receive(wait: false); taken++)
             {
             }
-            if (exitsDue)
-                _endRecords.MatchBatch();
+            _endRecords.MatchBatch();
         }
         while (batchFull);
     }

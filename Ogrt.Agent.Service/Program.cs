@@ -44,6 +44,8 @@ public static class Program
         var counters = new ServiceCounters();
         byte[] hostname = Hostname();
         using var endRecords = StartEndRecords(options, collector, counters, hostname);
+        if (endRecords is not null)
+            socket.SetReceiveTimeout(EndRecordService.ReadInterval);
         using (socket)
         using (var service = new CaptureService(socket, collector, options, hostname, counters, endRecords))
         {

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Ogrt.Agent.Service.Interop;
 using Ogrt.Agent.Wire;
 
 namespace Ogrt.Agent.Service.EndRecords;
@@ -7,13 +6,17 @@ namespace Ogrt.Agent.Service.EndRecords;
 /// <summary>
 /// End-of-run records: the kernel reports every exiting thread of the node on the taskstats
 /// listener; the exits of processes the service saw start are folded per process and, at the
-/// last thread, sent to the collector as one ProcessEnd. Exits are read in batches: after the
-/// first exit the service waits <see cref="BatchWindowMilliseconds"/> and then takes everything
-/// queued, so a storm of exits costs one wake-up per batch, not one per exit.
+/// last thread, sent to the collector as one ProcessEnd. Exits never wake the service: they
+/// queue in the socket and are read in batches when the service is awake anyway — for a gate
+/// message (at most every <see cref="BatchWindowMilliseconds"/>) or at the agent socket's
+/// receive timeout (<see cref="ReadInterval"/>) — so a storm of exits costs a few wake-ups a
+/// second, not one per exit, and an exit needs no wake-up of its own.
 /// </summary>
 internal sealed unsafe class EndRecordService : IDisposable
 {
     public const int BatchWindowMilliseconds = 50;
+    /// <summary>The longest exits wait to be read: the exit buffer holds this long a storm.</summary>
+    public static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(250);
     private const int MessageCapacity = 4096;
     private const int BatchCapacity = 4096;
     private const long SweepIntervalMilliseconds = 60_000;
@@ -29,8 +32,7 @@ internal sealed unsafe class EndRecordService : IDisposable
     private readonly byte[] _datagram = new byte[ProcessEndEncoder.MaxDatagramLength];
     private readonly byte* _message;
     private int _batchCount;
-    /// <summary>When the exits waiting in the socket are due to be read; -1 while none is known to wait.</summary>
-    private long _batchDue = -1;
+    private long _lastRead;
     private long _nextSweep;
 
     private EndRecordService(TaskstatsSocket listener, TaskstatsSocket query, long tableBytes, CollectorSender collector,
@@ -63,26 +65,10 @@ internal sealed unsafe class EndRecordService : IDisposable
     }
 
     /// <summary>
-    /// Waits up to <paramref name="timeoutMilliseconds"/> for a gate message on
-    /// <paramref name="agentDescriptor"/> or for the exits' batch to fall due. Returns true when
-    /// the queued exits are to be read now.
+    /// Whether the queued exits are to be read now: at most every <see cref="BatchWindowMilliseconds"/>
+    /// (the caller is awake anyway: a gate message, or the agent socket's receive timeout).
     /// </summary>
-    public bool Wait(int agentDescriptor, int timeoutMilliseconds)
-    {
-        long now = Environment.TickCount64;
-        bool batchOpen = _batchDue >= 0;
-        if (batchOpen)
-            timeoutMilliseconds = (int)Math.Clamp(_batchDue - now, 0, timeoutMilliseconds);
-        // While a batch is open the exit socket stays readable: it is not watched then.
-        PollDescriptor* descriptors = stackalloc PollDescriptor[2];
-        descriptors[0] = new PollDescriptor { Descriptor = agentDescriptor, Events = NetlinkCalls.POLLIN };
-        descriptors[1] = new PollDescriptor { Descriptor = _listener.Descriptor, Events = NetlinkCalls.POLLIN };
-        NetlinkCalls.poll(descriptors, batchOpen ? 1u : 2u, timeoutMilliseconds);
-        now = Environment.TickCount64;
-        if (!batchOpen && (descriptors[1].ReturnedEvents & NetlinkCalls.POLLIN) != 0)
-            _batchDue = now + BatchWindowMilliseconds;
-        return _batchDue >= 0 && now >= _batchDue;
-    }
+    public bool ExitsDue => Environment.TickCount64 - _lastRead >= BatchWindowMilliseconds;
 
     /// <summary>Reads the queued exits into the batch; true when the batch filled up before the queue was empty.</summary>
     public bool ReadQueued()
@@ -92,7 +78,7 @@ internal sealed unsafe class EndRecordService : IDisposable
             var outcome = _listener.Receive(_message, MessageCapacity, out int length);
             if (outcome == ExitReceive.Empty)
             {
-                _batchDue = -1;
+                _lastRead = Environment.TickCount64;
                 return false;
             }
             if (outcome == ExitReceive.Overrun)

@@ -29,8 +29,6 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
         _descriptor = descriptor;
     }
 
-    public int Descriptor => _descriptor;
-
     /// <summary>A socket that receives the exits of every CPU in <paramref name="cpuMask"/> (e.g. "0-127").</summary>
     public static TaskstatsSocket OpenListener(string cpuMask, int receiveBufferBytes)
     {

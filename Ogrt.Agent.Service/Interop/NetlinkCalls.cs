@@ -14,7 +14,6 @@ internal static unsafe class NetlinkCalls
     public const int SOCK_RAW = 3;
     public const int NETLINK_GENERIC = 16;
     public const int ENOBUFS = 105;
-    public const short POLLIN = 1;
 
     public const int HeaderLength = 16;          // struct nlmsghdr
     public const int GenericHeaderLength = 4;    // struct genlmsghdr
@@ -42,7 +41,4 @@ internal static unsafe class NetlinkCalls
 
     [DllImport(Library)]
     public static extern nint recvfrom(int socket, byte* buffer, nuint length, int flags, byte* address, uint* addressLength);
-
-    [DllImport(Library)]
-    public static extern int poll(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
 }

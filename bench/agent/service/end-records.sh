@@ -24,7 +24,7 @@ rounds=${3:-5}
 spawns=${4:-400}
 storm=${5:-10000}
 gap_us=${GAP_US:-20000}
-# Longer than the exit batching window (50 ms) and the counters' write interval (2 s).
+# Longer than the service's exit read interval (0.25 s) and its counters' write interval (2 s).
 settle=${SETTLE_SECONDS:-2.5}
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
 cpuacct=/sys/fs/cgroup/cpuacct
