@@ -16,37 +16,37 @@ internal static class NetlinkMessage
     public static int WriteRequest(Span<byte> buffer, ushort family, byte command, ushort flags, uint sequence,
         ushort attribute, ReadOnlySpan<byte> value)
     {
-        int attributeLength = NetlinkCalls.AttributeHeaderLength + value.Length;
-        int length = NetlinkCalls.HeaderLength + NetlinkCalls.GenericHeaderLength + Align(attributeLength);
+        int attributeLength = Netlink.AttributeHeaderLength + value.Length;
+        int length = Netlink.HeaderLength + Netlink.GenericHeaderLength + Align(attributeLength);
         buffer[..length].Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)length);
         BinaryPrimitives.WriteUInt16LittleEndian(buffer[4..], family);
         BinaryPrimitives.WriteUInt16LittleEndian(buffer[6..], flags);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer[8..], sequence);
-        buffer[NetlinkCalls.HeaderLength] = command;
-        buffer[NetlinkCalls.HeaderLength + 1] = 1; // genetlink version
-        var attributeStart = buffer[(NetlinkCalls.HeaderLength + NetlinkCalls.GenericHeaderLength)..];
+        buffer[Netlink.HeaderLength] = command;
+        buffer[Netlink.HeaderLength + 1] = 1; // genetlink version
+        var attributeStart = buffer[(Netlink.HeaderLength + Netlink.GenericHeaderLength)..];
         BinaryPrimitives.WriteUInt16LittleEndian(attributeStart, (ushort)attributeLength);
         BinaryPrimitives.WriteUInt16LittleEndian(attributeStart[2..], attribute);
-        value.CopyTo(attributeStart[NetlinkCalls.AttributeHeaderLength..]);
+        value.CopyTo(attributeStart[Netlink.AttributeHeaderLength..]);
         return length;
     }
 
     /// <summary>The message's type (a family id, or NLMSG_ERROR), or 0 when it is too short.</summary>
     public static ushort TypeOf(ReadOnlySpan<byte> message) =>
-        message.Length >= NetlinkCalls.HeaderLength ? BinaryPrimitives.ReadUInt16LittleEndian(message[4..]) : (ushort)0;
+        message.Length >= Netlink.HeaderLength ? BinaryPrimitives.ReadUInt16LittleEndian(message[4..]) : (ushort)0;
 
     public static uint SequenceOf(ReadOnlySpan<byte> message) =>
-        message.Length >= NetlinkCalls.HeaderLength ? BinaryPrimitives.ReadUInt32LittleEndian(message[8..]) : 0;
+        message.Length >= Netlink.HeaderLength ? BinaryPrimitives.ReadUInt32LittleEndian(message[8..]) : 0;
 
     /// <summary>The negative errno of an NLMSG_ERROR message (0: an acknowledgement).</summary>
     public static int ErrorOf(ReadOnlySpan<byte> message) =>
-        message.Length >= NetlinkCalls.HeaderLength + 4 ? BinaryPrimitives.ReadInt32LittleEndian(message[NetlinkCalls.HeaderLength..]) : 0;
+        message.Length >= Netlink.HeaderLength + 4 ? BinaryPrimitives.ReadInt32LittleEndian(message[Netlink.HeaderLength..]) : 0;
 
     /// <summary>The value of a top-level attribute of a generic-netlink message, or empty.</summary>
     public static ReadOnlySpan<byte> Find(ReadOnlySpan<byte> message, ushort attribute)
     {
-        int start = NetlinkCalls.HeaderLength + NetlinkCalls.GenericHeaderLength;
+        int start = Netlink.HeaderLength + Netlink.GenericHeaderLength;
         if (message.Length < start)
             return default;
         int length = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(message), (uint)message.Length);
@@ -62,13 +62,13 @@ internal static class NetlinkMessage
 
     private static ReadOnlySpan<byte> FindAttribute(ReadOnlySpan<byte> attributes, ushort type)
     {
-        while (attributes.Length >= NetlinkCalls.AttributeHeaderLength)
+        while (attributes.Length >= Netlink.AttributeHeaderLength)
         {
             int length = BinaryPrimitives.ReadUInt16LittleEndian(attributes);
-            if (length < NetlinkCalls.AttributeHeaderLength || length > attributes.Length)
+            if (length < Netlink.AttributeHeaderLength || length > attributes.Length)
                 return default;
             if ((BinaryPrimitives.ReadUInt16LittleEndian(attributes[2..]) & AttributeTypeMask) == type)
-                return attributes[NetlinkCalls.AttributeHeaderLength..length];
+                return attributes[Netlink.AttributeHeaderLength..length];
             attributes = attributes[Math.Min(Align(length), attributes.Length)..];
         }
         return default;

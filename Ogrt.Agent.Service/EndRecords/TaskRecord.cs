@@ -65,7 +65,7 @@ internal readonly struct TaskRecord
     public static bool TryRead(ReadOnlySpan<byte> message, out TaskRecord record)
     {
         record = default;
-        var stats = NetlinkMessage.FindNested(message, NetlinkCalls.TASKSTATS_TYPE_AGGR_PID, NetlinkCalls.TASKSTATS_TYPE_STATS);
+        var stats = NetlinkMessage.FindNested(message, Netlink.TASKSTATS_TYPE_AGGR_PID, Netlink.TASKSTATS_TYPE_STATS);
         if (stats.Length < MinimumLength || VersionOf(stats) < MinimumVersion)
             return false;
         byte flag = stats[FlagOffset];

@@ -40,7 +40,7 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
                 SocketCalls.setsockopt(socket._descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVBUF, &receiveBufferBytes, sizeof(int));
             byte[] mask = Encoding.ASCII.GetBytes(cpuMask + "\0");
             byte* reply = stackalloc byte[ReplyCapacity];
-            socket.ReceiveReply(socket.Send(NetlinkCalls.TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, mask, NetlinkCalls.NLM_F_ACK), reply);
+            socket.ReceiveReply(socket.Send(Netlink.TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, mask, Netlink.NLM_F_ACK), reply);
             socket._registeredMask = mask;
             return socket;
         }
@@ -64,7 +64,7 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
         length = 0;
         nint received = ReceiveFrom(buffer, capacity, SocketCalls.MSG_DONTWAIT, out bool fromKernel);
         if (received < 0)
-            return Marshal.GetLastSystemError() == NetlinkCalls.ENOBUFS ? ExitReceive.Overrun : ExitReceive.Empty;
+            return Marshal.GetLastSystemError() == SocketCalls.ENOBUFS ? ExitReceive.Overrun : ExitReceive.Empty;
         length = (int)received;
         return fromKernel ? ExitReceive.Message : ExitReceive.NotFromKernel;
     }
@@ -76,7 +76,7 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
         byte* reply = stackalloc byte[ReplyCapacity];
         try
         {
-            int length = ReceiveReply(Send(NetlinkCalls.TASKSTATS_CMD_ATTR_PID, BitConverter.GetBytes(pid), 0), reply);
+            int length = ReceiveReply(Send(Netlink.TASKSTATS_CMD_ATTR_PID, BitConverter.GetBytes(pid), 0), reply);
             return TaskRecord.TryRead(new ReadOnlySpan<byte>(reply, length), out record);
         }
         catch (TaskstatsException e) when (e.Errno == ESRCH)
@@ -92,7 +92,7 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
             // Best effort: the kernel also drops a closed socket's registration at its next exit.
             try
             {
-                Send(NetlinkCalls.TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK, _registeredMask, 0);
+                Send(Netlink.TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK, _registeredMask, 0);
             }
             catch (TaskstatsException)
             {
@@ -103,7 +103,7 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
 
     private static TaskstatsSocket Open()
     {
-        int descriptor = Libc.socket(NetlinkCalls.AF_NETLINK, NetlinkCalls.SOCK_RAW | Libc.SOCK_CLOEXEC, NetlinkCalls.NETLINK_GENERIC);
+        int descriptor = Libc.socket(SocketCalls.AF_NETLINK, SocketCalls.SOCK_RAW | Libc.SOCK_CLOEXEC, SocketCalls.NETLINK_GENERIC);
         if (descriptor < 0)
             throw new TaskstatsException(Marshal.GetLastSystemError(), "cannot open a generic-netlink socket");
         var socket = new TaskstatsSocket(descriptor);
@@ -128,8 +128,8 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
     private void ResolveFamily()
     {
         byte* reply = stackalloc byte[ReplyCapacity];
-        int length = ReceiveReply(Send(NetlinkCalls.CTRL_ATTR_FAMILY_NAME, "TASKSTATS\0"u8, 0, controller: true), reply);
-        var id = NetlinkMessage.Find(new ReadOnlySpan<byte>(reply, length), NetlinkCalls.CTRL_ATTR_FAMILY_ID);
+        int length = ReceiveReply(Send(Netlink.CTRL_ATTR_FAMILY_NAME, "TASKSTATS\0"u8, 0, controller: true), reply);
+        var id = NetlinkMessage.Find(new ReadOnlySpan<byte>(reply, length), Netlink.CTRL_ATTR_FAMILY_ID);
         if (id.Length < 2)
             throw new TaskstatsException(ENOENT, "the generic-netlink controller did not name the TASKSTATS family");
         _family = BitConverter.ToUInt16(id);
@@ -140,13 +140,13 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
     {
         uint sequence = ++_sequence;
         Span<byte> request = stackalloc byte[RequestCapacity];
-        ushort flags = (ushort)(NetlinkCalls.NLM_F_REQUEST | extraFlags);
+        ushort flags = (ushort)(Netlink.NLM_F_REQUEST | extraFlags);
         int length = controller
-            ? NetlinkMessage.WriteRequest(request, NetlinkCalls.GENL_ID_CTRL, NetlinkCalls.CTRL_CMD_GETFAMILY, flags, sequence, attribute, value)
-            : NetlinkMessage.WriteRequest(request, _family, NetlinkCalls.TASKSTATS_CMD_GET, flags, sequence, attribute, value);
+            ? NetlinkMessage.WriteRequest(request, Netlink.GENL_ID_CTRL, Netlink.CTRL_CMD_GETFAMILY, flags, sequence, attribute, value)
+            : NetlinkMessage.WriteRequest(request, _family, Netlink.TASKSTATS_CMD_GET, flags, sequence, attribute, value);
         fixed (byte* bytes = request)
         {
-            if (NetlinkCalls.send(_descriptor, bytes, (nuint)length, 0) != length)
+            if (SocketCalls.send(_descriptor, bytes, (nuint)length, 0) != length)
                 throw new TaskstatsException(Marshal.GetLastSystemError(), "cannot send to the kernel");
         }
         return sequence;
@@ -164,14 +164,14 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
             if (received < 0)
             {
                 int error = Marshal.GetLastSystemError();
-                if (error == NetlinkCalls.ENOBUFS)
+                if (error == SocketCalls.ENOBUFS)
                     continue;
                 throw new TaskstatsException(error, "no reply from the kernel");
             }
             var message = new ReadOnlySpan<byte>(reply, (int)received);
             if (!fromKernel || NetlinkMessage.SequenceOf(message) != sequence)
                 continue;
-            int errno = NetlinkMessage.TypeOf(message) == NetlinkCalls.NLMSG_ERROR ? -NetlinkMessage.ErrorOf(message) : 0;
+            int errno = NetlinkMessage.TypeOf(message) == Netlink.NLMSG_ERROR ? -NetlinkMessage.ErrorOf(message) : 0;
             if (errno != 0)
                 throw new TaskstatsException(errno, errno == EPERM ? "not permitted (the service lacks CAP_NET_ADMIN)" : "the kernel refused the request");
             return (int)received;
@@ -180,9 +180,9 @@ internal sealed unsafe class TaskstatsSocket : IDisposable
 
     private nint ReceiveFrom(byte* buffer, int capacity, int flags, out bool fromKernel)
     {
-        byte* address = stackalloc byte[NetlinkCalls.AddressLength];
-        uint addressLength = NetlinkCalls.AddressLength;
-        nint received = NetlinkCalls.recvfrom(_descriptor, buffer, (nuint)capacity, flags, address, &addressLength);
+        byte* address = stackalloc byte[Netlink.AddressLength];
+        uint addressLength = Netlink.AddressLength;
+        nint received = SocketCalls.recvfrom(_descriptor, buffer, (nuint)capacity, flags, address, &addressLength);
         // struct sockaddr_nl: nl_pid, the sender's port, is 0 for the kernel.
         fromKernel = addressLength >= 8 && *(uint*)(address + 4) == 0;
         return received;

@@ -1,20 +1,11 @@
-using System.Runtime.InteropServices;
-
 namespace Ogrt.Agent.Service.Interop;
 
 /// <summary>
-/// What the taskstats listener needs from libc and the netlink headers
-/// (linux/netlink.h, linux/genetlink.h, linux/taskstats.h): blittable calls and constants only.
+/// The netlink message layout and the generic-netlink and taskstats numbers the taskstats
+/// listener uses (linux/netlink.h, linux/genetlink.h, linux/taskstats.h).
 /// </summary>
-internal static unsafe class NetlinkCalls
+internal static class Netlink
 {
-    private const string Library = "libc";
-
-    public const int AF_NETLINK = 16;
-    public const int SOCK_RAW = 3;
-    public const int NETLINK_GENERIC = 16;
-    public const int ENOBUFS = 105;
-
     public const int HeaderLength = 16;          // struct nlmsghdr
     public const int GenericHeaderLength = 4;    // struct genlmsghdr
     public const int AttributeHeaderLength = 4;  // struct nlattr
@@ -35,10 +26,4 @@ internal static unsafe class NetlinkCalls
     public const ushort TASKSTATS_TYPE_PID = 1;
     public const ushort TASKSTATS_TYPE_STATS = 3;
     public const ushort TASKSTATS_TYPE_AGGR_PID = 4;
-
-    [DllImport(Library)]
-    public static extern nint send(int socket, byte* buffer, nuint length, int flags);
-
-    [DllImport(Library)]
-    public static extern nint recvfrom(int socket, byte* buffer, nuint length, int flags, byte* address, uint* addressLength);
 }
