@@ -24,7 +24,7 @@ public sealed partial class UdpReceiver : BackgroundService
     /// <summary>How often the kernel's drop count is checked for a warning (the metric is read at each export).</summary>
     private static readonly TimeSpan KernelDropCheckInterval = TimeSpan.FromSeconds(10);
 
-    private readonly CollectorSettings _settings;
+    private readonly CollectorOptions _settings;
     private readonly ReceiveQueue _queue;
     private readonly CollectorMetrics _metrics;
     private readonly ILogger<UdpReceiver> _logger;
@@ -34,7 +34,7 @@ public sealed partial class UdpReceiver : BackgroundService
     private Socket? _socket;
     private KernelDropCounter? _kernelDrops;
 
-    public UdpReceiver(CollectorSettings settings, ReceiveQueue queue, CollectorMetrics metrics, ILogger<UdpReceiver> logger, TimeProvider timeProvider)
+    public UdpReceiver(CollectorOptions settings, ReceiveQueue queue, CollectorMetrics metrics, ILogger<UdpReceiver> logger, TimeProvider timeProvider)
     {
         _settings = settings;
         _queue = queue;
@@ -62,7 +62,7 @@ public sealed partial class UdpReceiver : BackgroundService
     {
         if (_socket is not null)
             return;
-        var address = _settings.Address;
+        var address = _settings.ListenAddress();
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
