@@ -39,13 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-gcc -O2 -o "$work/spawner" "$repo/bench/agent/spawner.c"
-printf 'int main(void) { return 0; }\n' >"$work/tiny.c"
-gcc -O2 -o "$work/tiny" "$work/tiny.c"
-
-sink_port=$((20000 + RANDOM % 20000))
-socat -u "UDP-RECV:$sink_port,bind=127.0.0.1" /dev/null &
-sink_pid=$!
+# shellcheck source=common.sh
+source "$repo/bench/agent/service/common.sh"
+build_spawn_programs
+start_sink
 for variant in on off; do
     mkdir "$cpuacct/ogrt-bench-ends.$$.$variant"
     "$service" --socket "$work/$variant.sock" --collector "127.0.0.1:$sink_port" --counters "$work/$variant.counters" \
@@ -58,7 +55,6 @@ sleep "$settle"
 
 usage() { cat "$cpuacct/ogrt-bench-ends.$$.$1/cpuacct.usage"; }
 counter() { awk -v name="$2" '$1 == name { print $2 }' "$work/$1.counters"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Prints the variant's service CPU (ns) over a tracked loop.
 measure_tracked() {
