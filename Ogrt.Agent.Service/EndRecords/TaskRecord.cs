@@ -13,13 +13,11 @@ internal readonly struct TaskRecord
     /// <summary>The first version with ac_tgid and ac_tgetime.</summary>
     public const int MinimumVersion = 12;
 
-    // Offsets in struct taskstats (linux/taskstats.h; the same on every 64-bit architecture:
-    // fields are only ever appended).
+    // Offsets in struct taskstats as laid out on LP64 (linux/taskstats.h aligns its 64-bit
+    // fields explicitly; new versions only ever append fields).
     private const int ExitCodeOffset = 4;
     private const int FlagOffset = 8;
     private const int RunTimeOffset = 72;
-    private const int UidOffset = 120;
-    private const int PidOffset = 128;
     private const int ElapsedOffset = 144;
     private const int UserTimeOffset = 152;
     private const int SystemTimeOffset = 160;
@@ -36,9 +34,7 @@ internal readonly struct TaskRecord
     /// <summary>acct.h: the last thread of its process (the thread group is dead).</summary>
     private const byte AGROUP = 0x20;
 
-    public int Pid { get; init; }
     public int ThreadGroupId { get; init; }
-    public uint Uid { get; init; }
     /// <summary>The wait status (exit code &lt;&lt; 8, or the signal | 0x80 for a core dump).</summary>
     public int Status { get; init; }
     public bool GroupDead { get; init; }
@@ -54,8 +50,7 @@ internal readonly struct TaskRecord
     /// <summary>When the process (its first thread) was created, in µs since the epoch; ±1 s (the kernel gives seconds).</summary>
     public long GroupCreatedMicroseconds { get; init; }
 
-    /// <summary>The version of a struct taskstats (what a kernel sends).</summary>
-    public static int VersionOf(ReadOnlySpan<byte> stats) =>
+    private static int VersionOf(ReadOnlySpan<byte> stats) =>
         stats.Length >= 2 ? BinaryPrimitives.ReadUInt16LittleEndian(stats) : 0;
 
     /// <summary>
@@ -77,9 +72,7 @@ internal readonly struct TaskRecord
         var (user, system) = CpuTime(Read(stats, UserTimeOffset), Read(stats, SystemTimeOffset), Read(stats, RunTimeOffset) / 1000);
         record = new TaskRecord
         {
-            Pid = (int)BinaryPrimitives.ReadUInt32LittleEndian(stats[PidOffset..]),
             ThreadGroupId = (int)BinaryPrimitives.ReadUInt32LittleEndian(stats[ThreadGroupOffset..]),
-            Uid = BinaryPrimitives.ReadUInt32LittleEndian(stats[UidOffset..]),
             Status = (int)BinaryPrimitives.ReadUInt32LittleEndian(stats[ExitCodeOffset..]),
             GroupDead = (flag & AGROUP) != 0,
             UserMicroseconds = user,
