@@ -103,7 +103,7 @@ internal sealed unsafe class EndRecordService : IDisposable
     /// <summary>Folds the batch's exits into the runs and sends the end of every run that ended.</summary>
     public void MatchBatch()
     {
-        long nowMicroseconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        long nowMicroseconds = NowMicroseconds();
         for (int i = 0; i < _batchCount; i++)
         {
             var run = _runs.Fold(_batch[i]);
@@ -125,7 +125,7 @@ internal sealed unsafe class EndRecordService : IDisposable
     /// <summary>A gate message became a ProcessInfo for <paramref name="start"/>: its end will be reported.</summary>
     public void Started(scoped in ProcessSnapshot start)
     {
-        _runs.Start(start.Pid, start, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        _runs.Start(start.Pid, start, NowMicroseconds());
         UpdateCounters();
     }
 
@@ -141,6 +141,9 @@ internal sealed unsafe class EndRecordService : IDisposable
         _counters.StartsWithoutEnd = _runs.StartsWithoutEnd;
         _counters.RunsTracked = _runs.Count;
     }
+
+    /// <summary>The wall clock in µs since the epoch (the start records' time_us is as fine).</summary>
+    private static long NowMicroseconds() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>Every CPU that can ever be online (a CPU brought online later reports too), as the kernel's list syntax.</summary>
     private static string PossibleCpus()
