@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Ogrt.Agent.Capture;
+using Ogrt.Agent.Interop;
 using Ogrt.Agent.Settings;
 using Ogrt.Agent.Wire;
 using Ogrt.Agent.Service.EndRecords;
@@ -16,6 +17,8 @@ internal sealed unsafe class CaptureService : IDisposable
 {
     private static readonly TimeSpan CountersInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MalformedLogInterval = TimeSpan.FromSeconds(10);
+    /// <summary>How long a resolved object path is reused (bench/agent/service/README.md).</summary>
+    private static readonly TimeSpan RealPathLifetime = TimeSpan.FromSeconds(1);
     /// <summary>
     /// More than the agent socket can hold (net.unix.max_dgram_qlen: 512 under systemd), so a
     /// drain takes everything queued before it began, and a flood of messages cannot keep
@@ -28,7 +31,7 @@ internal sealed unsafe class CaptureService : IDisposable
     private readonly string? _countersPath;
     private readonly UidRateLimiter _rateLimiter;
     private readonly UserNameCache _userNames = new(TimeSpan.FromMinutes(5));
-    private readonly MessageObjectList _objects = new();
+    private readonly MessageObjectList _objects = new(new RealPathCache(RealPathLifetime));
     private readonly ServiceCounters _counters;
     private readonly EndRecordService? _endRecords;
     private readonly byte[] _hostname;
@@ -102,29 +105,30 @@ internal sealed unsafe class CaptureService : IDisposable
     /// <summary>Takes and handles one gate message; false when none came.</summary>
     private bool Receive(bool wait)
     {
-        var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, wait, out int length, out var credentials);
+        var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, wait, out int length, out var credentials, out int rootDescriptor);
         long now = Environment.TickCount64;
         switch (outcome)
         {
             case ReceiveOutcome.Message:
                 _counters.Received++;
-                Handle(length, credentials, now);
-                return true;
+                Handle(length, credentials, rootDescriptor, now);
+                break;
             case ReceiveOutcome.Oversized:
             case ReceiveOutcome.NoCredentials:
                 _counters.Received++;
                 CountMalformed(outcome == ReceiveOutcome.Oversized ? "longer than any gate message" : "no sender credentials", credentials, now);
-                return true;
+                break;
             case ReceiveOutcome.Failed:
                 // Not expected on a bound datagram socket; do not spin if it persists.
                 Thread.Sleep(10);
-                return false;
-            default:
-                return false;
+                break;
         }
+        if (rootDescriptor >= 0)
+            Libc.close(rootDescriptor);
+        return outcome is ReceiveOutcome.Message or ReceiveOutcome.Oversized or ReceiveOutcome.NoCredentials;
     }
 
-    private void Handle(int length, Credentials credentials, long now)
+    private void Handle(int length, Credentials credentials, int rootDescriptor, long now)
     {
         if (AgentMessage.IsFallbackNotice(_buffer, length))
         {
@@ -144,7 +148,7 @@ internal sealed unsafe class CaptureService : IDisposable
         }
         var environment = new EnvironmentBlock(message.Environment);
         var settings = CaptureSettings.Read(environment);
-        _objects.Fill(message.Objects, message.ObjectCount, message.ExecutablePath);
+        var objects = _objects.Fill(message.Objects, message.ObjectCount, message.WorkingDirectory, ProcessRoot.Of(rootDescriptor), now, out var programSignature);
         var snapshot = new ProcessSnapshot
         {
             Binpath = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(message.ExecutablePath),
@@ -157,8 +161,8 @@ internal sealed unsafe class CaptureService : IDisposable
             Uid = credentials.Uid,
             Gid = credentials.Gid,
             Truncated = message.Truncated,
-            SharedObjects = _objects,
-            Signature = _objects.ExecutableSignature,
+            SharedObjects = objects,
+            Signature = programSignature,
         };
         SettingsFields.Fill(ref snapshot, settings, environment, message.Arguments, message.ArgumentCount);
         if (message.Truncated)
