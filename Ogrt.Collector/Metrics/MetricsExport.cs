@@ -22,6 +22,8 @@ public static class MetricsExport
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(CollectorMetrics.MeterName);
+                // The runtime's own meter: allocation rate, GC count and pause time, heap size.
+                metrics.AddMeter("System.Runtime");
                 if (settings.Prometheus.Enabled)
                 {
                     metrics.AddPrometheusHttpListener(options =>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Receiving;
@@ -52,7 +51,7 @@ public class ReceiveQueueTests
     }
 
     private static ReceivedDatagram Datagram(int length) =>
-        new(ArrayPool<byte>.Shared.Rent(length), length, IPAddress.Loopback, DateTimeOffset.UnixEpoch);
+        ReceivedDatagram.CopyOf(new byte[length], IPAddress.Loopback, DateTimeOffset.UnixEpoch);
 
     private static CollectorOptions Settings(int capacity, long bytes) => new()
     {

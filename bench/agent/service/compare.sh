@@ -7,6 +7,12 @@
 #   AGENT_DIR  libogrt.so + ogrt-capture.so (e.g. artifacts/ogrt/lib)
 #   SERVICE    the ogrt-agent-service executable (e.g. artifacts/ogrt/sbin/ogrt-agent-service)
 #
+# Environment: LIBRARIES=N links the tiny program against N more shared libraries, each named
+# through a symbolic link (libbenchK.so.1 -> libbenchK.so.1.0.0) in a directory reached through
+# one, as a real application's are (default 0). BASELINE=TREE adds the variant `baseline`: the
+# service path of another installed tree (lib/ and sbin/ of e.g. an older build), with a
+# service of its own, measured in the same rounds (before/after comparisons).
+#
 # Variants: bare (no preload), empty (an empty preloaded library: the floor of LD_PRELOAD),
 # gate (OGRT_CAPTURE=service with no socket: all the gate's work but the send, nothing
 # tracked), service (OGRT_CAPTURE=service, a service started for the run), fork
@@ -26,10 +32,14 @@ settle=${SETTLE_SECONDS:-1}
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
 cpuacct=/sys/fs/cgroup/cpuacct
 work=$(mktemp -d /tmp/ogrt-bench-paths.XXXXXX)
+libraries=${LIBRARIES:-0}
+baseline=${BASELINE:+$(realpath "$BASELINE")}
 service_pid=""
+baseline_pid=""
 sink_pid=""
 cleanup() {
     [[ -n $service_pid ]] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
+    [[ -n $baseline_pid ]] && kill "$baseline_pid" 2>/dev/null && wait "$baseline_pid" 2>/dev/null
     [[ -n $sink_pid ]] && kill "$sink_pid" 2>/dev/null
     rmdir "$cpuacct"/ogrt-bench-paths.$$.* 2>/dev/null || true
     rm -rf "$work"
@@ -37,8 +47,18 @@ cleanup() {
 trap cleanup EXIT
 
 gcc -O2 -o "$work/spawner" "$repo/bench/agent/spawner.c"
+mkdir "$work/libs.real"
+ln -s libs.real "$work/libs"
+link_flags=()
+for ((k = 0; k < libraries; k++)); do
+    printf 'int bench_%d(void) { return %d; }\n' "$k" "$k" >"$work/lib$k.c"
+    gcc -O2 -shared -fPIC -Wl,-soname,libbench$k.so.1 -o "$work/libs.real/libbench$k.so.1.0.0" "$work/lib$k.c"
+    ln -s "libbench$k.so.1.0.0" "$work/libs.real/libbench$k.so.1"
+    ln -s "libbench$k.so.1" "$work/libs.real/libbench$k.so"
+    link_flags+=("-lbench$k")
+done
 printf 'int main(void) { return 0; }\n' >"$work/tiny.c"
-gcc -O2 -o "$work/tiny" "$work/tiny.c"
+gcc -O2 -o "$work/tiny" "$work/tiny.c" -Wl,--no-as-needed -L"$work/libs" -Wl,-rpath,"$work/libs" "${link_flags[@]}"
 printf 'void ogrt_bench_empty(void) {}\n' >"$work/empty.c"
 gcc -O2 -shared -fPIC -Wl,-z,noseparate-code -o "$work/libempty.so" "$work/empty.c"
 
@@ -48,6 +68,11 @@ sink_pid=$!
 "$service" --socket "$work/agent.sock" --collector "127.0.0.1:$sink_port" --counters "$work/counters" 2>"$work/service.log" &
 service_pid=$!
 until [[ -S $work/agent.sock ]]; do sleep 0.05; done
+if [[ -n $baseline ]]; then
+    "$baseline/sbin/ogrt-agent-service" --socket "$work/baseline.sock" --collector "127.0.0.1:$sink_port" 2>"$work/baseline.log" &
+    baseline_pid=$!
+    until [[ -S $work/baseline.sock ]]; do sleep 0.05; done
+fi
 
 tracked="LD_PRELOAD=$agent/libogrt.so OGRT_ACTIVE=1 OGRT_FILTER= OGRT_SILENT=1 OGRT_COLLECTOR=127.0.0.1:$sink_port"
 variant_env() {
@@ -57,28 +82,31 @@ variant_env() {
         gate) echo "$tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/no-such.sock" ;;
         service) echo "$tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/agent.sock" ;;
         fork) echo "$tracked OGRT_CAPTURE=fork" ;;
+        baseline) echo "${tracked/$agent/$baseline/lib} OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/baseline.sock" ;;
     esac
 }
 
 # Prints "WALL_MEDIAN_US CPU_NS" for one loop of the variant.
 measure() {
     local variant=$1 group="$cpuacct/ogrt-bench-paths.$$.$1" wall cpu
+    local measured=$service_pid
+    [[ $variant == baseline ]] && measured=$baseline_pid
     mkdir "$group"
-    echo "$service_pid" >"$group/cgroup.procs"
+    echo "$measured" >"$group/cgroup.procs"
     # shellcheck disable=SC2046 # NAME=VALUE words by design (no blanks in values)
     wall=$( (echo "$BASHPID" >"$group/cgroup.procs"; "$work/spawner" "$spawns" "$gap_us" $(variant_env "$variant") -- "$work/tiny") | cut -d' ' -f1)
     sleep "$settle"
     cpu=$(cat "$group/cpuacct.usage")
-    echo "$service_pid" >"$cpuacct/cgroup.procs"
+    echo "$measured" >"$cpuacct/cgroup.procs"
     rmdir "$group" 2>/dev/null || { sleep 3; rmdir "$group"; }
     echo "$wall $cpu"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-variants=(bare empty gate service fork)
+variants=(bare empty gate service fork ${baseline:+baseline})
 declare -A wall=() cpu=()
-echo "rounds=$rounds spawns=$spawns gap=${gap_us}us cpus=$(nproc) kernel=$(uname -r) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rounds=$rounds spawns=$spawns gap=${gap_us}us libraries=$libraries cpus=$(nproc) kernel=$(uname -r) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 for ((round = 0; round < rounds; round++)); do
     for ((k = 0; k < ${#variants[@]}; k++)); do
         variant=${variants[(round + k) % ${#variants[@]}]}
