@@ -157,6 +157,56 @@ public class SharedObjectPathTests(CapturePath path)
     }
 
     [Test]
+    public async Task AChrootedProcessGetsPathsInItsRootWhereAbsoluteLinksStartAtThatRoot()
+    {
+        var layout = await BuildAsync();
+        using var collector = await CaptureServiceProcess.StartListenerAsync(path);
+        string agent = Path.GetDirectoryName(await AgentBuild.GetGateLibraryAsync())!;
+        string socket = collector.AgentVariables.TryGetValue("OGRT_AGENT_SOCKET", out string? value) ? Path.GetDirectoryName(value)! : "";
+        string root = Path.Combine(layout.Root, "chroot");
+        const string System = "/lib/x86_64-linux-gnu";
+        // A root of its own: the libraries the program, the gate and the capture need, the
+        // loader named through an absolute link (as on Debian), libx.so.1 -> /opt/x/libx.so.1.2.3
+        // (absolute; /opt/x does not exist in the host's root); the agent, the service's socket
+        // directory and /proc bound in.
+        const string Script = """
+            set -e
+            R=$1 REAL=$2 RUN=$3 PROGRAM=$4 AGENT=$5 SOCKET=$6 SYSTEM=$7
+            mkdir -p "$R/lib64" "$R$SYSTEM" "$R/opt/x" "$R/opt/ogrt/lib" "$R/proc" "$R/run/ogrt"
+            for lib in libc.so.6 libm.so.6 ld-linux-x86-64.so.2; do cp -L "$SYSTEM/$lib" "$R$SYSTEM/$lib"; done
+            ln -s "$SYSTEM/ld-linux-x86-64.so.2" "$R/lib64/ld-linux-x86-64.so.2"
+            cp "$REAL/libx.so.1.2.3" "$R/opt/x/" && ln -s /opt/x/libx.so.1.2.3 "$R/opt/x/libx.so.1"
+            cp "$RUN/libstamped.so" "$R/" && cp "$PROGRAM" "$R/prog"
+            exec unshare --mount sh -c '
+                mount --bind /proc "$1/proc" && mount --bind "$2" "$1/opt/ogrt/lib"
+                if [ -n "$3" ]; then mount --bind "$3" "$1/run/ogrt"; fi
+                exec chroot "$1" /prog' sh "$R" "$AGENT" "$SOCKET"
+            """;
+        var environment = new Dictionary<string, string?>
+        {
+            ["LD_PRELOAD"] = "/opt/ogrt/lib/libogrt.so",
+            ["LD_LIBRARY_PATH"] = "/opt/x",
+            ["OGRT_FILTER"] = "+/prog:-*",
+        };
+        if (socket.Length > 0)
+            environment["OGRT_AGENT_SOCKET"] = "/run/ogrt/agent.sock";
+
+        var result = await AgentProcess.RunAsync("bash", ["-c", Script, "bash", root, layout.Real, layout.Run, layout.Program, agent, socket, System],
+            collector, environment);
+
+        Assert.That(result.Stdout, Is.EqualTo("42\n"), result.ToString());
+        var info = await collector.WaitForPidAsync(result.Pid);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(info.Binpath, Is.EqualTo("/prog"));
+            Assert.That(ObjectNamed(info, "/opt/x/libx.so.1")?.Path, Is.EqualTo("/opt/x/libx.so.1.2.3"));
+            Assert.That(ObjectNamed(info, "/lib64/ld-linux-x86-64.so.2")?.Path, Is.EqualTo($"{System}/ld-linux-x86-64.so.2"));
+            Assert.That(ObjectNamed(info, "./libstamped.so")?.Path, Is.EqualTo("/libstamped.so"));
+            Assert.That(info.SharedObjects, Has.One.EqualTo(new SharedObject { Path = $"{System}/libc.so.6" }), "no link, no loader_name");
+        }
+    }
+
+    [Test]
     public async Task ALinkRetargetedAfterARunIsSeenByTheForkPathAtOnceAndByTheServiceAfterItsCacheLifetime()
     {
         var layout = await BuildAsync();
