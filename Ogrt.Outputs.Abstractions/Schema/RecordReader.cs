@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
 using Ogrt.Protocol;
 
 namespace Ogrt.Outputs.Abstractions.Schema;
@@ -8,8 +7,9 @@ namespace Ogrt.Outputs.Abstractions.Schema;
 /// Validates one datagram (header, length, protobuf, required fields) and reads it into a
 /// <see cref="ProcessRecord"/> by the <see cref="RecordSchema"/> of its message type, without
 /// naming a field: what ogrt.proto declares is what is read. Text values come from a
-/// <see cref="StringTable"/> and equal nested messages (the same library with the same
-/// watermark) are shared, so a record costs a few arrays rather than dozens of strings.
+/// <see cref="StringTable"/> and nested messages from a <see cref="MessageCache"/> (the same
+/// library with the same watermark is one instance), so a record costs a few arrays rather than
+/// dozens of strings.
 /// </summary>
 /// <remarks>Not thread-safe: one reader per decoding thread.</remarks>
 public sealed class RecordReader
@@ -17,14 +17,23 @@ public sealed class RecordReader
     private const int MaxPayloadSize = MessageFrame.MaxDatagramSize - MessageFrame.HeaderSize;
 
     private readonly StringTable _strings;
+    private readonly int _messageCacheCapacity;
     private Scratch?[] _scratch = [];
+    private MessageCache?[] _seen = []; // By nested message type.
 
     public RecordReader() : this(stringTableCapacity: 16384)
     {
     }
 
-    /// <param name="stringTableCapacity">Slots of the string table, a power of two.</param>
-    public RecordReader(int stringTableCapacity) => _strings = new StringTable(stringTableCapacity);
+    /// <param name="stringTableCapacity">
+    /// Slots of the string table, a power of two; each nested message type's
+    /// <see cref="MessageCache"/> gets as many, up to <see cref="MessageCache.MaxCapacity"/>.
+    /// </param>
+    public RecordReader(int stringTableCapacity)
+    {
+        _strings = new StringTable(stringTableCapacity);
+        _messageCacheCapacity = Math.Min(stringTableCapacity, MessageCache.MaxCapacity);
+    }
 
     /// <summary>Reads a datagram; on failure returns false with the reason and a detail for the log.</summary>
     public bool TryRead(
@@ -106,11 +115,23 @@ public sealed class RecordReader
 
     private bool TryReadMessage(ReadOnlySpan<byte> bytes, SchemaField field, [NotNullWhen(true)] out RecordMessage? message, out RecordFault fault, out string? detail)
     {
+        var schema = field.Message!;
+        bool keep = MessageCache.Keeps(bytes.Length);
+        int hash = 0;
+        if (keep && SeenFor(schema).TryGet(bytes, out hash, out message))
+        {
+            fault = RecordFault.None;
+            detail = null;
+            return true;
+        }
         message = null;
-        var scratch = ScratchFor(field.Message!);
+        var scratch = ScratchFor(schema);
         if (!TryReadFields(bytes, scratch, field, out fault, out detail))
             return false;
-        message = scratch.BuildShared();
+        scratch.Build(out var objects, out var numbers, out ulong present);
+        message = new RecordMessage(schema, objects, numbers, present);
+        if (keep)
+            SeenFor(schema).Add(hash, bytes, message);
         return true;
     }
 
@@ -119,6 +140,13 @@ public sealed class RecordReader
         if (schema.Index >= _scratch.Length)
             Array.Resize(ref _scratch, MessageSchema.Count);
         return _scratch[schema.Index] ??= new Scratch(schema);
+    }
+
+    private MessageCache SeenFor(MessageSchema schema)
+    {
+        if (schema.Index >= _seen.Length)
+            Array.Resize(ref _seen, MessageSchema.Count);
+        return _seen[schema.Index] ??= new MessageCache(_messageCacheCapacity);
     }
 
     private static string Prefix(SchemaField? parent) => parent is null ? "" : parent.Name + ".";
@@ -142,8 +170,6 @@ public sealed class RecordReader
     /// <summary>The values of the message being read, reused from one message to the next.</summary>
     private sealed class Scratch(MessageSchema schema)
     {
-        // Equal nested messages are shared: the slot keeps the last one that hashed to it.
-        private readonly RecordMessage?[] _shared = new RecordMessage?[4096];
         private readonly object?[] _objects = new object?[schema.ObjectCount];
         private readonly List<object>?[] _lists = new List<object>?[schema.ObjectCount];
         private readonly long[] _numbers = new long[schema.NumberCount];
@@ -185,26 +211,6 @@ public sealed class RecordReader
             present = _present;
         }
 
-        /// <summary>The message, or an equal one built before (its values come from the string table, so equal usually means the same instances).</summary>
-        public RecordMessage BuildShared()
-        {
-            int hash = (int)_present;
-            foreach (object? value in _objects)
-                hash = (hash * 31) ^ (value is null ? 0 : RuntimeHelpers.GetHashCode(value));
-            foreach (long number in _numbers)
-                hash = (hash * 31) ^ number.GetHashCode();
-            ref var cached = ref _shared[hash & (_shared.Length - 1)];
-            if (cached is null || !Matches(cached))
-            {
-                Build(out var objects, out var numbers, out ulong present);
-                var message = new RecordMessage(Schema, objects, numbers, present);
-                if (Schema.HasRepeated)
-                    return message; // Sharing is for flat messages, whose equality is cheap to check.
-                cached = message;
-            }
-            return cached;
-        }
-
         public void Clear()
         {
             Array.Clear(_objects);
@@ -215,20 +221,6 @@ public sealed class RecordReader
             }
             Array.Clear(_numbers);
             _present = 0;
-        }
-
-        /// <summary>Whether a flat message holds exactly these values (the same instances).</summary>
-        private bool Matches(RecordMessage cached)
-        {
-            if (cached.Present != _present || !cached.Numbers.SequenceEqual(_numbers))
-                return false;
-            var objects = cached.Objects;
-            for (int i = 0; i < objects.Length; i++)
-            {
-                if (!ReferenceEquals(objects[i], _objects[i]))
-                    return false;
-            }
-            return true;
         }
 
         private static object? ToArray(SchemaField field, List<object>? list)

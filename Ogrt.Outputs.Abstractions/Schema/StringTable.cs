@@ -53,7 +53,7 @@ internal sealed class StringTable
     /// byte: values differ near their ends (library names, variable values) and a full compare
     /// follows anyway, so a collision only costs a table slot, never a wrong string.
     /// </summary>
-    private static int Hash(ReadOnlySpan<byte> utf8)
+    internal static int Hash(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length < 16)
         {
