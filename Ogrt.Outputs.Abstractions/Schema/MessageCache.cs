@@ -13,25 +13,23 @@ namespace Ogrt.Outputs.Abstractions.Schema;
 /// only messages that were read successfully are kept.
 /// </summary>
 /// <remarks>
-/// Direct-mapped like <see cref="StringTable"/>: a slot keeps the last message that hashed to
-/// it, and messages longer than <see cref="StringTable.MaxPooledLength"/> bytes are not kept,
-/// which bounds the memory held. Not thread-safe: one cache per decoding thread.
+/// A <see cref="ByteKeyedCache{TValue}"/>; messages longer than
+/// <see cref="StringTable.MaxPooledLength"/> bytes are not kept, which bounds the memory held.
+/// Not thread-safe: one cache per decoding thread.
 /// </remarks>
 internal sealed class MessageCache
 {
     /// <summary>The most slots a cache has: 4096 messages of at most 512 bytes hold at most 2 MiB.</summary>
     public const int MaxCapacity = 4096;
 
-    private readonly Entry[] _entries;
-    private readonly int _mask;
+    private readonly ByteKeyedCache<RecordMessage> _messages;
 
     /// <param name="capacity">Slots, a power of two up to <see cref="MaxCapacity"/>.</param>
     public MessageCache(int capacity)
     {
-        if (capacity <= 0 || capacity > MaxCapacity || (capacity & (capacity - 1)) != 0)
-            throw new ArgumentOutOfRangeException(nameof(capacity), $"must be a power of two up to {MaxCapacity}");
-        _entries = new Entry[capacity];
-        _mask = capacity - 1;
+        if (capacity > MaxCapacity)
+            throw new ArgumentOutOfRangeException(nameof(capacity), $"at most {MaxCapacity}");
+        _messages = new ByteKeyedCache<RecordMessage>(capacity);
     }
 
     /// <summary>Whether a message of this many bytes is kept; read it with <see cref="TryGet"/> and <see cref="Add"/> then.</summary>
@@ -41,18 +39,10 @@ internal sealed class MessageCache
     public bool TryGet(ReadOnlySpan<byte> encoded, out int hash, [NotNullWhen(true)] out RecordMessage? message)
     {
         hash = Hash(encoded);
-        ref readonly var entry = ref _entries[hash & _mask];
-        if (entry.Hash == hash && entry.Encoded is { } bytes && encoded.SequenceEqual(bytes))
-        {
-            message = entry.Message!;
-            return true;
-        }
-        message = null;
-        return false;
+        return _messages.TryGet(encoded, hash, out message);
     }
 
-    public void Add(int hash, ReadOnlySpan<byte> encoded, RecordMessage message) =>
-        _entries[hash & _mask] = new Entry(hash, encoded.ToArray(), message);
+    public void Add(int hash, ReadOnlySpan<byte> encoded, RecordMessage message) => _messages.Add(encoded, hash, message);
 
     /// <summary>
     /// A hash of every byte, folded 8 at a time: unlike a single text (<see cref="StringTable"/>
@@ -68,6 +58,4 @@ internal sealed class MessageCache
             folded = BitOperations.RotateLeft(folded, 7) ^ word;
         return HashCode.Combine(folded, BinaryPrimitives.ReadUInt64LittleEndian(encoded[^sizeof(ulong)..]));
     }
-
-    private readonly record struct Entry(int Hash, byte[]? Encoded, RecordMessage? Message);
 }

@@ -9,26 +9,16 @@ namespace Ogrt.Outputs.Abstractions.Schema;
 /// environment entries over and over, so most values cost a hash and a compare instead of an
 /// allocation, and queued records share their strings instead of each holding copies.
 /// </summary>
-/// <remarks>
-/// A fixed-size, direct-mapped table: a slot keeps the last value that hashed to it, so the
-/// memory it holds is bounded and a flood of unique values just replaces entries. Not
-/// thread-safe: one table per decoding thread.
-/// </remarks>
+/// <remarks>A <see cref="ByteKeyedCache{TValue}"/>: bounded. Not thread-safe: one table per decoding thread.</remarks>
 internal sealed class StringTable
 {
     /// <summary>Longer values are rarely repeated (command lines) and are not worth keeping.</summary>
     public const int MaxPooledLength = 512;
 
-    private readonly Entry[] _entries;
-    private readonly int _mask;
+    private readonly ByteKeyedCache<string> _values;
 
-    public StringTable(int capacity = 16384)
-    {
-        if (capacity <= 0 || (capacity & (capacity - 1)) != 0)
-            throw new ArgumentOutOfRangeException(nameof(capacity), "must be a power of two");
-        _entries = new Entry[capacity];
-        _mask = capacity - 1;
-    }
+    /// <param name="capacity">Slots, a power of two.</param>
+    public StringTable(int capacity = 16384) => _values = new ByteKeyedCache<string>(capacity);
 
     public string Get(ReadOnlySpan<byte> utf8)
     {
@@ -38,13 +28,12 @@ internal sealed class StringTable
             return Encoding.UTF8.GetString(utf8);
 
         int hash = Hash(utf8);
-        ref var entry = ref _entries[hash & _mask];
-        if (entry.Hash == hash && entry.Utf8 is { } bytes && utf8.SequenceEqual(bytes))
-            return entry.Value!;
+        if (_values.TryGet(utf8, hash, out string? value))
+            return value;
 
         // Invalid UTF-8 (a path need not be UTF-8 on Linux) becomes U+FFFD rather than losing the record.
-        string value = Encoding.UTF8.GetString(utf8);
-        entry = new Entry(hash, utf8.ToArray(), value);
+        value = Encoding.UTF8.GetString(utf8);
+        _values.Add(utf8, hash, value);
         return value;
     }
 
@@ -67,6 +56,4 @@ internal sealed class StringTable
             BinaryPrimitives.ReadUInt64LittleEndian(utf8[((utf8.Length / 2) - 4)..]),
             BinaryPrimitives.ReadUInt64LittleEndian(utf8[^8..]));
     }
-
-    private readonly record struct Entry(int Hash, byte[]? Utf8, string? Value);
 }

@@ -21,18 +21,20 @@ public class MessageCacheTests
     [Test]
     public void Messages_that_share_a_slot_still_come_back_as_themselves()
     {
-        // One slot: every message evicts the other, and a hit must be the same bytes, not the same hash.
+        // The smallest cache (one pair of slots) and three messages: every message evicts
+        // another, and a hit must be the same bytes, not the same slot.
         var reader = new RecordReader(stringTableCapacity: 1);
+        var third = Library("/opt/apps/lib16-1.2.3/lib/libdep16.so.1", "5a1e0016-0000-4000-8000-000000000000");
         var watermarked = Library("/opt/apps/lib0-1.2.3/lib/libdep0.so.1", "5a1e0000-0000-4000-8000-000000000000");
         var other = Library("/opt/apps/lib8-1.2.3/lib/libdep8.so.1", "5a1e0008-0000-4000-8000-000000000000");
 
         for (int i = 0; i < 3; i++)
         {
-            var record = reader.Read(Datagram(pid: i + 1, watermarked, other, watermarked), Received, null);
+            var record = reader.Read(Datagram(pid: i + 1, watermarked, other, third, watermarked), Received, null);
             var libraries = record.GetMessages(ProcessInfo.SharedObjectsFieldNumber);
             Assert.That(libraries.Select(l => (l.GetText(SharedObject.PathFieldNumber), l.GetText(SharedObject.SignatureFieldNumber))), Is.EqualTo(new[]
             {
-                (watermarked.Path, watermarked.Signature), (other.Path, other.Signature), (watermarked.Path, watermarked.Signature),
+                (watermarked.Path, watermarked.Signature), (other.Path, other.Signature), (third.Path, third.Signature), (watermarked.Path, watermarked.Signature),
             }));
         }
     }
