@@ -56,12 +56,14 @@
 
 /*
  * glibc 2.34 moved dlopen, dlsym and dlerror from libdl into libc under a new symbol version.
- * The gate binds their first version instead, which every glibc since has kept, and links
- * libdl (a stub since 2.34, where it defined them before), so the same library loads on both
- * sides of the move. The capture process gets the pthread calls (moved from libpthread in
- * 2.34) through dlsym, from the capture library's dependencies (see capture_process_main):
- * linking libpthread would load it, and on glibc < 2.34 its signal handlers, into every
- * process that preloads the gate.
+ * The gate binds their first version instead, which every glibc since has kept in libc, and
+ * binds it weakly: before 2.34 only libdl defines them, and linking libdl would load it into
+ * every process that preloads the gate (measured: +2.5% on every exec, tracked or not). There
+ * they are null unless the program loads libdl itself, and the fork path, the only user, is
+ * then not taken (unsafe_to_fork). The capture process gets the pthread calls (moved from
+ * libpthread in 2.34) through dlsym, from the capture library's dependencies (see
+ * capture_process_main), for the same reason and because libpthread before 2.34 installs
+ * signal handlers in the process that loads it.
  */
 #if defined(__x86_64__)
 #define OGRT_GLIBC_BASE "GLIBC_2.2.5"
@@ -73,6 +75,9 @@
 __asm__(".symver dlopen, dlopen@" OGRT_GLIBC_BASE);
 __asm__(".symver dlsym, dlsym@" OGRT_GLIBC_BASE);
 __asm__(".symver dlerror, dlerror@" OGRT_GLIBC_BASE);
+#pragma weak dlopen
+#pragma weak dlsym
+#pragma weak dlerror
 
 /* close_range(2) (Linux 5.9) has a glibc wrapper only since 2.34: the gate calls the system
  * call itself, and an older kernel answers ENOSYS. */
@@ -541,6 +546,8 @@ static const char *unsafe_to_fork(pid_t pid, uintptr_t gate_bias, const struct p
 {
     if (!loaded_with_program(gate_bias))
         return "libogrt.so was loaded with dlopen(), not with the program";
+    if (dlopen == NULL || dlsym == NULL || dlerror == NULL)
+        return "glibc older than 2.34 and the program does not load libdl: the capture process could not load the capture library";
     if (status->threads != 1)
         return "process already has threads";
     /* The orphaned capture process is reparented to this process, or to the init of its PID

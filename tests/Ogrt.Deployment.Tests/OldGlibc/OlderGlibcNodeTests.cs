@@ -4,8 +4,8 @@ namespace Ogrt.Deployment.Tests.OldGlibc;
 /// The built tree on an older glibc than this machine's: Debian bullseye (glibc 2.31, before
 /// glibc 2.34 merged libpthread and libdl into libc), debootstrapped once into artifacts/ and
 /// entered with chroot in a private mount namespace (no PID namespace: the fork path refuses
-/// those). The tracked programs are bullseye's own /bin/true under new names; records go to the
-/// test's collector on this machine's loopback.
+/// those). The tracked programs are copies of bullseye's own programs; records go to the test's
+/// collector on this machine's loopback.
 /// </summary>
 [NonParallelizable]
 public sealed class OlderGlibcNodeTests
@@ -25,21 +25,27 @@ public sealed class OlderGlibcNodeTests
         _work = InstalledTree.NewDirectory("bullseye-work");
     }
 
+    /// <summary>
+    /// Service path: a plain program (/bin/true). Fork path: bash, which loads libdl (where glibc
+    /// before 2.34 defines dlopen) but not libpthread, which the capture library brings into the
+    /// capture process; a program without libdl is left alone there, saying why.
+    /// </summary>
     [Test]
     public async Task PreloadedGate_TracksThroughTheServiceAndTheForkPath()
     {
         string suffix = Guid.NewGuid().ToString("N");
-        string viaService = $"/tmp/probe-service-{suffix}", viaFork = $"/tmp/probe-fork-{suffix}";
+        string viaService = $"/tmp/probe-service-{suffix}", viaFork = $"/tmp/probe-fork-{suffix}", withoutLibdl = $"/tmp/probe-plain-{suffix}";
         string tracked = $"LD_PRELOAD=/mnt/ogrt/lib/libogrt.so OGRT_ACTIVE=1 OGRT_FILTER= OGRT_COLLECTOR={InstalledTree.Listener.CollectorAddress}";
 
         var result = InBullseye($"""
-            cp /bin/true {viaService}; cp /bin/true {viaFork}
+            cp /bin/true {viaService}; cp /bin/bash {viaFork}; cp /bin/true {withoutLibdl}
             /mnt/ogrt/sbin/ogrt-agent-service --socket /tmp/agent.sock --collector {InstalledTree.Listener.CollectorAddress} --counters /tmp/counters 2>/dev/null &
             service=$!
             waited=0
             while [ ! -S /tmp/agent.sock ]; do waited=$((waited + 1)); [ $waited -lt 200 ] || exit 3; sleep 0.05; done
             {tracked} OGRT_CAPTURE=service OGRT_AGENT_SOCKET=/tmp/agent.sock {viaService}
-            {tracked} OGRT_CAPTURE=fork {viaFork}
+            {tracked} OGRT_CAPTURE=fork {viaFork} -c :
+            {tracked} OGRT_CAPTURE=fork OGRT_DEBUG_INFO=1 {withoutLibdl} 2>&1 | sed 's/^/without libdl: /'
             kill $service
             """);
 
@@ -47,6 +53,8 @@ public sealed class OlderGlibcNodeTests
         {
             Assert.That(result.ExitCode, Is.Zero, result.ToString());
             Assert.That(result.Error, Is.Empty, "the loader must not complain about the gate");
+            Assert.That(result.Output, Does.Contain(
+                $"without libdl: ogrt: not tracking {withoutLibdl}: glibc older than 2.34 and the program does not load libdl"));
         });
         await InstalledTree.Listener.WaitUntilAsync(
             all => all.Any(info => info.Binpath == viaService) && all.Any(info => info.Binpath == viaFork),
