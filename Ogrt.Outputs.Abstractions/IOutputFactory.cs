@@ -12,16 +12,11 @@ public interface IOutputFactory
     string Type { get; }
 
     /// <summary>
-    /// The settings of <c>Outputs:&lt;Name&gt;</c> this plugin reads: top-level keys, so <c>Nodes</c>
-    /// covers <c>Nodes:0</c>. The collector refuses any other key besides its own pipeline
-    /// settings (<c>Workers</c>, <c>Spool</c>…), so a typo such as <c>BatchSzie</c> stops the start
-    /// instead of being ignored.
-    /// </summary>
-    IReadOnlyCollection<string> Settings { get; }
-
-    /// <summary>
-    /// Creates an output from its configuration. Throw <see cref="OutputConfigurationException"/>
-    /// for invalid settings.
+    /// Creates an output from its configuration. <see cref="OutputContext.Configuration"/> holds
+    /// the plugin's settings only (the collector took its pipeline settings such as
+    /// <c>Workers</c>), so any key the plugin does not read is a mistake, e.g. a typo such as
+    /// <c>Rotaton</c>: throw <see cref="OutputConfigurationException"/> listing every unknown or
+    /// invalid setting (Ogrt.Outputs.Sdk's <c>SectionBinder</c> does this).
     /// </summary>
     IOutput Create(OutputContext context);
 }

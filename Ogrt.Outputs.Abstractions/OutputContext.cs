@@ -11,7 +11,10 @@ public sealed class OutputContext
     /// <summary>The output's name, the <c>&lt;Name&gt;</c> in <c>Outputs:&lt;Name&gt;</c>.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The <c>Outputs:&lt;Name&gt;</c> configuration section.</summary>
+    /// <summary>
+    /// The plugin's settings: the <c>Outputs:&lt;Name&gt;</c> section without the keys the
+    /// collector's pipeline reads (<c>Type</c>, <c>Workers</c>, <c>Spool</c>…).
+    /// </summary>
     public required IConfigurationSection Configuration { get; init; }
 
     public required ILogger Logger { get; init; }

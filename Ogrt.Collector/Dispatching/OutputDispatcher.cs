@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Metrics;
+using Ogrt.Collector.Queueing;
 using Ogrt.Collector.Plugins;
 using Ogrt.Outputs.Abstractions;
 
@@ -17,7 +18,6 @@ namespace Ogrt.Collector.Dispatching;
 public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
 {
     private readonly CollectorConfiguration _configuration;
-    private readonly IConfiguration _rawConfiguration;
     private readonly OutputPluginCatalog _catalog;
     private readonly CollectorMetrics _metrics;
     private readonly ILoggerFactory _loggerFactory;
@@ -28,14 +28,12 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
 
     public OutputDispatcher(
         CollectorConfiguration configuration,
-        IConfiguration rawConfiguration,
         OutputPluginCatalog catalog,
         CollectorMetrics metrics,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider)
     {
         _configuration = configuration;
-        _rawConfiguration = rawConfiguration;
         _catalog = catalog;
         _metrics = metrics;
         _loggerFactory = loggerFactory;
@@ -76,9 +74,7 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
             try
             {
                 var factory = _catalog.FactoryFor(settings);
-                var section = _rawConfiguration.GetSection(CollectorConfiguration.OutputsSection).GetSection(settings.Name);
-                // Reported together with whatever the plugin refuses, so one run lists every error.
-                errors.AddRange(CollectorConfiguration.UnknownOutputSettings(section, factory.Settings));
+                var section = _configuration.PluginSettingsOf(settings);
                 pipelines.Add(await CreateOutputAsync(settings, factory, section, cancellationToken).ConfigureAwait(false));
             }
             catch (CollectorConfigurationException e)
@@ -97,7 +93,7 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
     }
 
     private async Task<OutputPipeline> CreateOutputAsync(
-        OutputSettings settings, IOutputFactory factory, IConfigurationSection section, CancellationToken cancellationToken)
+        OutputOptions settings, IOutputFactory factory, IConfigurationSection section, CancellationToken cancellationToken)
     {
         var tags = new TagList { { "output", settings.Name }, { "type", factory.Type } };
         var logger = _loggerFactory.CreateLogger($"Ogrt.Outputs.{factory.Type}.{settings.Name}");
@@ -130,7 +126,7 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         }
         catch (OutputConfigurationException e)
         {
-            throw new CollectorConfigurationException(e.Message, e);
+            throw new CollectorConfigurationException(e.Errors);
         }
 #pragma warning disable CA1031 // Any failure of a plugin to create its output is reported as a start error.
         catch (Exception e)
@@ -146,7 +142,7 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         catch (OutputConfigurationException e)
         {
             await output.DisposeAsync().ConfigureAwait(false);
-            throw new CollectorConfigurationException(e.Message, e);
+            throw new CollectorConfigurationException(e.Errors);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -162,10 +158,10 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await output.DisposeAsync().ConfigureAwait(false);
-            throw new CollectorConfigurationException($"{section.Path}:Spool:Directory: cannot use {settings.Spool?.Directory} (is another collector using it?): {e.Message}", e);
+            throw new CollectorConfigurationException($"{section.Path}:Spool:Directory: cannot use {settings.Spool.Directory} (is another collector using it?): {e.Message}", e);
         }
         LogOutputReady(settings.Name, factory.Type, settings.Workers, settings.QueueCapacity, settings.BatchSize, settings.OverflowPolicy);
-        if (settings.Spool is not null)
+        if (settings.Spool.Enabled)
             LogSpoolEnabled(settings.Name, settings.Spool.Directory, settings.Spool.MaxBytes);
         return pipeline;
     }

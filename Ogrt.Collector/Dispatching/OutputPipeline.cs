@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Diagnostics;
 using Ogrt.Collector.Metrics;
+using Ogrt.Collector.Queueing;
 using Ogrt.Collector.Spooling;
 using Ogrt.Outputs.Abstractions;
 
@@ -17,12 +18,13 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 {
     private static readonly TimeSpan BatchPollInterval = TimeSpan.FromMilliseconds(5);
 
-    private readonly OutputSettings _settings;
+    private readonly OutputOptions _settings;
     private readonly IOutput _output;
     private readonly IRecordQueue _queue;
 
     /// <summary>Bytes of records held in memory: queued, or taken by the workers until they leave the pipeline.</summary>
     private readonly RecordMemoryBudget _memory;
+
     private readonly CollectorMetrics _metrics;
     private readonly TagList _tags;
     private readonly ILogger _logger;
@@ -45,7 +47,15 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
     public OutputPipeline(
-        OutputSettings settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
+        OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
+        : this(settings, output, metrics, tags, logger, timeProvider, wrapSpoolStore: null)
+    {
+    }
+
+    /// <param name="wrapSpoolStore">Lets a test put a slow disk under the spool.</param>
+    internal OutputPipeline(
+        OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider,
+        Func<ISegmentStore, ISegmentStore>? wrapSpoolStore)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
@@ -56,15 +66,25 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
-        _memory = new RecordMemoryBudget(settings.QueueBytes);
-        _queue = settings.Spool is null
-            ? new MemoryRecordQueue(settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout, (_, reason) => CountDropped(1, reason))
-            : SpoolingRecordQueue.Open(
-                settings.Spool, settings.QueueCapacity, _memory, settings.OverflowPolicy, settings.BlockTimeout,
-                (_, count, reason) => CountDropped(count, reason), metrics, tags, logger);
+        if (!settings.Spool.Enabled)
+        {
+            _queue = new MemoryRecordQueue(
+                settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped);
+        }
+        else
+        {
+            var store = SegmentStore.Open(settings.Spool.Directory, settings.Spool.MaxBytes, metrics, tags, logger);
+            _queue = new SpoolingRecordQueue(
+                wrapSpoolStore is null ? store : wrapSpoolStore(store), settings.Spool.Directory, settings.QueueCapacity, settings.QueueBytes,
+                settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped, metrics, tags, logger);
+        }
+        _memory = _queue.Memory;
     }
 
     public string Name => _settings.Name;
+
+    /// <summary>The queue between the dispatcher and the workers.</summary>
+    internal IRecordQueue Queue => _queue;
 
     /// <summary>The tags that identify this output in metrics.</summary>
     public TagList MetricTags => _tags;
@@ -104,10 +124,10 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _queue.Complete();
         _deadline.CancelAfter(deadline);
         await Task.WhenAll(_workers).ConfigureAwait(false);
-        int lost = _queue.KeepRemaining(_undelivered.ToArray());
+        var remaining = await _queue.KeepRemainingAsync(_undelivered.ToArray()).ConfigureAwait(false);
         _undelivered.Clear();
-        if (lost > 0)
-            CountDropped(lost, DropReasons.Shutdown);
+        if (remaining.Lost > 0)
+            CountDropped(remaining.Lost, DropReasons.Shutdown);
         ReportLossesDuringStop(droppedBefore);
     }
 
@@ -140,7 +160,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         {
             LogDisposeFailed(e, Name);
         }
-        (_queue as IDisposable)?.Dispose();
+        await _queue.DisposeAsync().ConfigureAwait(false);
         _deadline.Dispose();
     }
 

@@ -160,13 +160,13 @@ public static class CollectorHost
         services.AddSingleton<ReceiveQueue>();
         services.AddSingleton<MalformedDatagramReporter>();
         services.AddSingleton<OutputDispatcher>();
-        services.AddSingleton<DatagramProcessor>();
+        services.AddSingleton<DecodeLoop>();
         services.AddSingleton<UdpReceiver>();
 
         // Started in this order and stopped in reverse: the receiver stops first, decoding
         // drains what it accepted, then the outputs flush.
         services.AddHostedService(provider => provider.GetRequiredService<OutputDispatcher>());
-        services.AddHostedService(provider => provider.GetRequiredService<DatagramProcessor>());
+        services.AddHostedService(provider => provider.GetRequiredService<DecodeLoop>());
         services.AddHostedService(provider => provider.GetRequiredService<UdpReceiver>());
 
         services.AddCollectorMetricsExport(configuration.Metrics);

@@ -52,7 +52,7 @@ public sealed class CollectorMetrics
     public Counter<long> OutputSpoolCorruptBytes { get; }
     public Histogram<double> OutputBatchDuration { get; }
 
-    public void DatagramReceived() => _datagramsReceived.Add(1);
+    public void DatagramsReceived(int count) => _datagramsReceived.Add(count);
 
     public void DatagramDropped(string reason) => _datagramsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

@@ -10,10 +10,10 @@ namespace Ogrt.Collector.Metrics;
 /// <summary>Wires the collector's meter to the exporters enabled in the <c>Metrics</c> section.</summary>
 public static class MetricsExport
 {
-    public static IServiceCollection AddCollectorMetricsExport(this IServiceCollection services, MetricsSettings settings)
+    public static IServiceCollection AddCollectorMetricsExport(this IServiceCollection services, MetricsOptions settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (!settings.PrometheusEnabled && !settings.OtlpEnabled)
+        if (!settings.Prometheus.Enabled && !settings.Otlp.Enabled)
             return services;
 
         services.AddOpenTelemetry()
@@ -22,29 +22,31 @@ public static class MetricsExport
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(CollectorMetrics.MeterName);
-                if (settings.PrometheusEnabled)
+                // The runtime's own meter: allocation rate, GC count and pause time, heap size.
+                metrics.AddMeter("System.Runtime");
+                if (settings.Prometheus.Enabled)
                 {
                     metrics.AddPrometheusHttpListener(options =>
                     {
                         // The exporter builds a URI from Host and throws on "*"; it only needs a
                         // valid one, as the listener's prefixes are replaced below.
                         options.Host = "localhost";
-                        options.Port = settings.PrometheusPort;
+                        options.Port = settings.Prometheus.Port;
                         options.ConfigureHttpListener = (_, listener) =>
                         {
                             listener.Prefixes.Clear();
-                            foreach (string prefix in PrometheusPrefixes(settings.PrometheusHost, settings.PrometheusPort))
+                            foreach (string prefix in PrometheusPrefixes(settings.Prometheus.Host, settings.Prometheus.Port))
                                 listener.Prefixes.Add(prefix);
                         };
                     });
                 }
-                if (settings.OtlpEnabled)
+                if (settings.Otlp.Enabled)
                 {
                     metrics.AddOtlpExporter(options =>
                     {
-                        options.Protocol = settings.OtlpProtocol;
-                        if (settings.OtlpEndpoint is { } endpoint)
-                            options.Endpoint = endpoint;
+                        options.Protocol = settings.Otlp.Protocol;
+                        if (settings.Otlp.Endpoint is { Length: > 0 } endpoint)
+                            options.Endpoint = new Uri(endpoint.Trim());
                     });
                 }
             });

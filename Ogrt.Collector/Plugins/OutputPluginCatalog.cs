@@ -20,6 +20,7 @@ public sealed partial class OutputPluginCatalog
     private static readonly Type[] SharedTypes =
     [
         typeof(IOutputFactory),
+        typeof(Ogrt.Outputs.Sdk.Configuration.SectionBinder),
         typeof(IConfiguration),
         typeof(ILogger),
     ];
@@ -66,14 +67,14 @@ public sealed partial class OutputPluginCatalog
     }
 
     /// <summary>The factory for an output type; throws naming the key if no plugin provides it.</summary>
-    public IOutputFactory FactoryFor(OutputSettings output)
+    public IOutputFactory FactoryFor(OutputOptions output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (_factories.TryGetValue(output.Type, out var entry))
+        if (output.Type is not null && _factories.TryGetValue(output.Type, out var entry))
             return entry.Factory;
         string available = _factories.Count == 0 ? "none" : string.Join(", ", _factories.Keys.Order(StringComparer.Ordinal));
         throw new CollectorConfigurationException(
-            $"Outputs:{output.Name}:Type '{output.Type}' is not provided by any plugin in {PluginsDirectory} (available: {available})");
+            $"Outputs:{output.Name}:Type: '{output.Type}' is not provided by any plugin in {PluginsDirectory} (available: {available})");
     }
 
     private static void LoadPlugin(string folder, Dictionary<string, (IOutputFactory, string)> factories, List<string> errors, ILogger logger)

@@ -16,7 +16,7 @@ public sealed class ReceiveQueue
     private readonly long _maxBytes;
     private long _queuedBytes;
 
-    public ReceiveQueue(CollectorSettings settings)
+    public ReceiveQueue(CollectorOptions settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _maxBytes = settings.ReceiveQueueBytes;

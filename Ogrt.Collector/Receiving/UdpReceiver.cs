@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
@@ -11,20 +10,24 @@ using Ogrt.Collector.Metrics;
 namespace Ogrt.Collector.Receiving;
 
 /// <summary>
-/// Reads agent datagrams from the UDP socket and hands them to decoding through the
-/// <see cref="ReceiveQueue"/>. The loop only copies bytes: anything slow happens downstream.
+/// Reads agent datagrams from the UDP socket, a batch per system call (<see cref="DatagramBatch"/>),
+/// and hands them to decoding through the <see cref="ReceiveQueue"/>. The loop only copies
+/// bytes: anything slow happens downstream.
 /// </summary>
 public sealed partial class UdpReceiver : BackgroundService
 {
-    /// <summary>Large enough for any UDP payload (IPv6 allows 65,527 bytes), so nothing is cut off.</summary>
-    private const int ReceiveBufferSize = 65536;
+    /// <summary>
+    /// Datagrams read per system call at most. Under load one recvmmsg takes a batch at once;
+    /// at low rates it returns with the first datagram, so nothing waits for a batch to fill.
+    /// </summary>
+    private const int BatchCapacity = 32;
 
     private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>How often the kernel's drop count is checked for a warning (the metric is read at each export).</summary>
     private static readonly TimeSpan KernelDropCheckInterval = TimeSpan.FromSeconds(10);
 
-    private readonly CollectorSettings _settings;
+    private readonly CollectorOptions _settings;
     private readonly ReceiveQueue _queue;
     private readonly CollectorMetrics _metrics;
     private readonly ILogger<UdpReceiver> _logger;
@@ -34,7 +37,7 @@ public sealed partial class UdpReceiver : BackgroundService
     private Socket? _socket;
     private KernelDropCounter? _kernelDrops;
 
-    public UdpReceiver(CollectorSettings settings, ReceiveQueue queue, CollectorMetrics metrics, ILogger<UdpReceiver> logger, TimeProvider timeProvider)
+    public UdpReceiver(CollectorOptions settings, ReceiveQueue queue, CollectorMetrics metrics, ILogger<UdpReceiver> logger, TimeProvider timeProvider)
     {
         _settings = settings;
         _queue = queue;
@@ -62,7 +65,7 @@ public sealed partial class UdpReceiver : BackgroundService
     {
         if (_socket is not null)
             return;
-        var address = _settings.Address;
+        var address = _settings.ListenAddress();
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -145,21 +148,17 @@ public sealed partial class UdpReceiver : BackgroundService
 
     private void ReceiveUntilStopped(Socket socket, CancellationToken stoppingToken)
     {
-        var buffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
-        var senderAddress = new SocketAddress(socket.AddressFamily);
-        var endPointFactory = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        // The blocking receive wakes up this often to notice a stop.
+        using var batch = new DatagramBatch(BatchCapacity);
+        var senders = new SenderAddresses();
+        // recvmmsg below needs a blocking socket; the blocking wait wakes up this often to notice a stop.
+        socket.Blocking = true;
         socket.ReceiveTimeout = (int)StopCheckInterval.TotalMilliseconds;
         while (!stoppingToken.IsCancellationRequested)
         {
-            int length;
+            int received;
             try
             {
-                length = socket.ReceiveFrom(buffer, SocketFlags.None, senderAddress);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            {
-                continue;
+                received = batch.Receive(socket);
             }
             catch (SocketException e)
             {
@@ -168,19 +167,26 @@ public sealed partial class UdpReceiver : BackgroundService
                     LogSocketError(e.SocketErrorCode, e.Message, suppressed);
                 continue;
             }
+            if (received == 0)
+                continue;
 
-            _metrics.DatagramReceived();
-            var copy = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            buffer.AsSpan(0, length).CopyTo(copy);
-            var source = ((IPEndPoint)endPointFactory.Create(senderAddress)).Address;
-            var datagram = new ReceivedDatagram(copy, length, source, _timeProvider.GetUtcNow());
-            if (!_queue.TryEnqueue(datagram))
-            {
-                datagram.Return();
-                _metrics.DatagramDropped("receive_queue_full");
-                if (_queueFullWarnings.ShouldLog(out long suppressed))
-                    LogQueueFull(_settings.ReceiveQueueCapacity, _settings.ReceiveQueueBytes, suppressed);
-            }
+            _metrics.DatagramsReceived(received);
+            var receivedAt = _timeProvider.GetUtcNow();
+            for (int i = 0; i < received; i++)
+                Enqueue(batch.Payload(i), senders.Of(batch.SenderAddress(i)), receivedAt);
+        }
+    }
+
+    /// <summary>Copies a datagram out of the batch's slot into a buffer of its own size, so the queue's byte bound is what it holds.</summary>
+    private void Enqueue(ReadOnlySpan<byte> payload, IPAddress? sender, DateTimeOffset receivedAt)
+    {
+        var datagram = ReceivedDatagram.CopyOf(payload, sender, receivedAt);
+        if (!_queue.TryEnqueue(datagram))
+        {
+            datagram.Return();
+            _metrics.DatagramDropped("receive_queue_full");
+            if (_queueFullWarnings.ShouldLog(out long suppressed))
+                LogQueueFull(_settings.ReceiveQueueCapacity, _settings.ReceiveQueueBytes, suppressed);
         }
     }
 

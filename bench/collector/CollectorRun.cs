@@ -26,7 +26,7 @@ internal sealed partial class CollectorRun : IDisposable
     public IPEndPoint EndPoint { get; }
     public string RecordsDirectory => Path.Combine(_directory, "records");
 
-    public static async Task<CollectorRun> StartAsync(string collectorDll, string pluginsDirectory, int metricsPort, string extraSettings)
+    public static async Task<CollectorRun> StartAsync(string collectorDll, string pluginsDirectory, int metricsPort, string extraSettings, CpuSet? cpus)
     {
         string directory = Directory.CreateTempSubdirectory("ogrt-collector-bench-").FullName;
         string config = Path.Combine(directory, "appsettings.json");
@@ -39,7 +39,11 @@ internal sealed partial class CollectorRun : IDisposable
               "Metrics": { "Prometheus": { "Enabled": true, "Host": "localhost", "Port": {{metricsPort}} } }
             }
             """);
-        var startInfo = new ProcessStartInfo("dotnet", [collectorDll, "--config", config, "--Logging:LogLevel:Ogrt.Collector.Receiving.UdpReceiver=Information"])
+        string[] command = ["dotnet", collectorDll, "--config", config, "--Logging:LogLevel:Ogrt.Collector.Receiving.UdpReceiver=Information"];
+        // taskset execs the collector, so the child's pid stays the collector's.
+        if (cpus is not null)
+            command = ["taskset", "-c", cpus.List, .. command];
+        var startInfo = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -53,10 +57,28 @@ internal sealed partial class CollectorRun : IDisposable
                 // Keep draining stdout so the collector never blocks on a full pipe.
                 _ = process.StandardOutput.ReadToEndAsync();
                 var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{metricsPort}/") };
+                await WaitForMetricsAsync(http);
                 return new CollectorRun(process, http, directory, IPEndPoint.Parse(match.Groups["endpoint"].Value));
             }
         }
         throw new InvalidOperationException($"The collector exited with {process.ExitCode} before listening.");
+    }
+
+    /// <summary>The Prometheus listener starts a moment after the socket is bound.</summary>
+    private static async Task WaitForMetricsAsync(HttpClient http)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await http.GetStringAsync("metrics");
+                return;
+            }
+            catch (HttpRequestException) when (attempt < 100)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     /// <summary>The sum of every sample of a Prometheus metric (0 if not exported yet).</summary>
@@ -71,9 +93,32 @@ internal sealed partial class CollectorRun : IDisposable
     }
 
     /// <summary>User + system CPU seconds the collector has used.</summary>
-    public double CpuSeconds()
+    public double CpuSeconds() => CpuSecondsOf($"/proc/{_process.Id}/stat");
+
+    /// <summary>CPU seconds of the collector's threads called <paramref name="threadName"/> (as the kernel truncates it, 15 characters).</summary>
+    public double ThreadCpuSeconds(string threadName) =>
+        Directory.GetDirectories($"/proc/{_process.Id}/task")
+            .Select(task => Path.Combine(task, "stat"))
+            .Where(stat => ReadOrEmpty(Path.Combine(Path.GetDirectoryName(stat)!, "comm")).TrimEnd('\n') == threadName)
+            .Sum(CpuSecondsOf);
+
+    private static string ReadOrEmpty(string path)
     {
-        string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return ""; // The thread has exited.
+        }
+    }
+
+    private static double CpuSecondsOf(string statPath)
+    {
+        string stat = ReadOrEmpty(statPath);
+        if (stat.Length == 0)
+            return 0;
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // Fields 14 and 15 of stat (utime, stime), counted after the command name; clock ticks of 1/100 s.
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;

@@ -5,8 +5,11 @@ using Ogrt.Bench.Collector;
 
 // ogrt-load send  --target 127.0.0.1:7971 --rate 50000 --count 1500000 [--shared-objects 40]
 // ogrt-load bench --rate 50000 --seconds 30 [--shared-objects 40] [--collector path/ogrt-collector.dll]
-//                 [--output-settings ', "Workers": 2']
+//                 [--output-settings ', "Workers": 2'] [--collector-cpus 1] [--sender-cpus 0]
 // ogrt-load decode [--rounds 9] [--shared-objects 40]
+// The collector's socket thread, as /proc shows its name (cut to 15 characters).
+const string ReceiveThread = "ogrt-udp-receiv";
+
 var options = ParseOptions(args.Skip(1));
 int rate = int.Parse(options.GetValueOrDefault("rate", "50000"), CultureInfo.InvariantCulture);
 int sharedObjects = int.Parse(options.GetValueOrDefault("shared-objects", "40"), CultureInfo.InvariantCulture);
@@ -37,11 +40,15 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     string root = FindRepositoryRoot();
     string collectorDll = options.GetValueOrDefault("collector", Path.Combine(root, "Ogrt.Collector", "bin", "Release", "net10.0", "ogrt-collector.dll"));
     string plugins = Path.Combine(Path.GetDirectoryName(collectorDll)!, "plugins");
+    var collectorCpus = options.TryGetValue("collector-cpus", out string? collectorList) ? CpuSet.Parse(collectorList) : null;
+    var senderCpus = options.TryGetValue("sender-cpus", out string? senderList) ? CpuSet.Parse(senderList) : null;
     int count = rate * seconds;
 
-    using var collector = await CollectorRun.StartAsync(collectorDll, plugins, FreeTcpPort(), options.GetValueOrDefault("output-settings", ""));
+    using var collector = await CollectorRun.StartAsync(collectorDll, plugins, FreeTcpPort(), options.GetValueOrDefault("output-settings", ""), collectorCpus);
     double cpuBefore = collector.CpuSeconds();
-    double sendSeconds = await Task.Run(() => RateSender.Send(collector.EndPoint, count, rate, sharedObjects));
+    double receiveCpuBefore = collector.ThreadCpuSeconds(ReceiveThread);
+    var runtimeBefore = await RuntimeCounters.ScrapeAsync(collector);
+    double sendSeconds = await SendOnOwnThreadAsync(() => RateSender.Send(collector.EndPoint, count, rate, sharedObjects, senderCpus));
 
     // Wait until the collector has taken in and accounted for everything it received.
     double received, settled;
@@ -56,21 +63,46 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     }
     while (settled < received);
     double cpu = collector.CpuSeconds() - cpuBefore;
+    double receiveCpu = collector.ThreadCpuSeconds(ReceiveThread) - receiveCpuBefore;
+    var runtime = (await RuntimeCounters.ScrapeAsync(collector)) - runtimeBefore;
     double peakRss = collector.PeakRssMiB();
-    double dropped = await collector.ScrapeAsync("ogrt_collector_output_dropped") + await collector.ScrapeAsync("ogrt_collector_datagrams_dropped");
+    double queueDrops = await collector.ScrapeAsync("ogrt_collector_datagrams_dropped");
+    double outputDrops = await collector.ScrapeAsync("ogrt_collector_output_dropped");
     var dropsByReason = (await collector.ScrapeSamplesAsync("ogrt_collector_datagrams_dropped"))
         .Concat(await collector.ScrapeSamplesAsync("ogrt_collector_output_dropped"))
         .ToList();
     int exitCode = await collector.StopAsync();
     long lines = collector.CountLines();
 
+    // One line per run, so runs of two builds can be compared with grep and sort.
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"rate {rate}/s for {seconds} s ({sharedObjects} shared objects): sent {count} in {sendSeconds:F1} s ({count / sendSeconds:F0}/s), " +
-        $"received {received}, written {lines}, lost {count - lines} (kernel {count - received}, counted {dropped}); " +
-        $"collector CPU {cpu:F1} s = {100 * cpu / sendSeconds:F0}% of one core, peak RSS {peakRss:F0} MiB, exit {exitCode}"));
+        $"rate {rate}/s x {seconds} s: sent {count} ({count / sendSeconds:F0}/s), written {lines}, " +
+        $"kernel drops {count - received}, queue drops {queueDrops}, output drops {outputDrops}, " +
+        $"CPU {1e6 * cpu / Math.Max(received, 1):F1} us/record ({100 * cpu / sendSeconds:F0}% of a core; receive thread {1e6 * receiveCpu / Math.Max(received, 1):F1}), " +
+        $"{runtime.Describe(received)}, peak RSS {peakRss:F0} MiB, exit {exitCode}" +
+        $"{(collectorCpus is null ? "" : $", collector on CPUs {collectorCpus.List}")}{(senderCpus is null ? "" : $", sender on CPUs {senderCpus.List}")}"));
     foreach (string sample in dropsByReason)
         Console.WriteLine("  " + sample);
     return lines == count ? 0 : 1;
+}
+
+// A thread of its own, so pinning it to the sender's CPUs does not pin a thread-pool thread.
+static Task<double> SendOnOwnThreadAsync(Func<double> send)
+{
+    var done = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+    var thread = new Thread(() =>
+    {
+        try
+        {
+            done.SetResult(send());
+        }
+        catch (Exception e)
+        {
+            done.SetException(e);
+        }
+    }) { Name = "ogrt-load-send" };
+    thread.Start();
+    return done.Task;
 }
 
 static Dictionary<string, string> ParseOptions(IEnumerable<string> args)

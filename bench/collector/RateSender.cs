@@ -9,8 +9,9 @@ internal static class RateSender
 {
     /// <summary>Sends <paramref name="count"/> datagrams at <paramref name="rate"/> per second.</summary>
     /// <returns>Seconds the sending took.</returns>
-    public static double Send(IPEndPoint target, int count, int rate, int sharedObjects)
+    public static double Send(IPEndPoint target, int count, int rate, int sharedObjects, CpuSet? cpus = null)
     {
+        cpus?.PinCurrentThread();
         // Pre-encode a corpus so the sender measures the collector, not protobuf encoding.
         const int CorpusSize = 4096;
         var corpus = new byte[CorpusSize][];

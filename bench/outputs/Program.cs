@@ -3,7 +3,7 @@ using System.Globalization;
 using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Bench;
 using Ogrt.Outputs.Elasticsearch;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Buffers;
 using Ogrt.Outputs.Splunk;
 using Ogrt.Bench.FileOutput;
 
@@ -81,7 +81,7 @@ async Task<(double RecordsPerSecond, double CpuMicroseconds)> MeasureAsync(Func<
 static double MeasureBulkSerialization(List<List<ProcessRecord>> work, Uri node)
 {
     var context = BenchContext.Create("Elasticsearch", new Dictionary<string, string?> { ["Nodes:0"] = node.ToString() }, Path.GetTempPath());
-    var settings = ElasticsearchSettings.Read(context);
+    var settings = ElasticsearchSettings.Bind(context);
     using var body = new ByteBuffer(64 * 1024);
     var clock = Stopwatch.StartNew();
     int count = 0;
@@ -89,7 +89,7 @@ static double MeasureBulkSerialization(List<List<ProcessRecord>> work, Uri node)
     {
         var writer = new BulkBodyWriter(settings);
         for (int start = 0; start < batch.Count;)
-            start += writer.Write(body, batch, start, settings.MaxBulkRecords);
+            start += writer.Write(body, batch, start, settings.Options.MaxBulkRecords);
         count += batch.Count;
     }
     return count / clock.Elapsed.TotalSeconds;

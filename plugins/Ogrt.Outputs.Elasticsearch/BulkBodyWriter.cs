@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Ogrt.Outputs.Abstractions;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Buffers;
 
 namespace Ogrt.Outputs.Elasticsearch;
 

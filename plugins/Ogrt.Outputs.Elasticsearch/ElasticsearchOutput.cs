@@ -4,7 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Ogrt.Outputs.Abstractions;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Buffers;
+using Ogrt.Outputs.Sdk.DeadLetters;
+using Ogrt.Outputs.Sdk.Http;
+using Ogrt.Outputs.Sdk.Metrics;
 
 namespace Ogrt.Outputs.Elasticsearch;
 
@@ -34,16 +37,16 @@ internal sealed class ElasticsearchOutput : IOutput
         _context = context;
         _settings = settings;
         _logger = context.Logger;
-        _nodes = new NodePool(settings.Nodes, settings.NodeCooldown, context.TimeProvider);
-        _metrics = new OutputMetrics(context.Meter, "ogrt.elasticsearch", context.MetricTags);
+        _nodes = new NodePool(settings.Nodes, settings.Options.NodeCooldown, context.TimeProvider);
+        _metrics = new OutputMetrics(context.Meter, context.MetricTags);
         _deadLetters = new DeadLetterFile(context.StateDirectory, context.TimeProvider);
         _http = new HttpClient(settings.Tls.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
-        if (settings.ApiKey is not null)
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", settings.ApiKey);
-        else if (settings.Username is not null)
+        if (settings.Options.ApiKey is not null)
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", settings.Options.ApiKey);
+        else if (settings.Options.Username is not null)
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
-                "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.Username}:{settings.Password}")));
-        _templateInstalled = !settings.InstallTemplate;
+                "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.Options.Username}:{settings.Options.Password}")));
+        _templateInstalled = !settings.Options.InstallTemplate;
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -86,7 +89,7 @@ internal sealed class ElasticsearchOutput : IOutput
         List<ProcessRecord>? retry = null;
         List<DeadLetter>? deadLetters = null;
         int position = 0;
-        int maxRecords = _settings.MaxBulkRecords;
+        int maxRecords = _settings.Options.MaxBulkRecords;
         while (position < batch.Count)
         {
             int count = bodyWriter.Write(body, batch, position, maxRecords);
@@ -233,12 +236,12 @@ internal sealed class ElasticsearchOutput : IOutput
     private async Task<byte[]> SendAsync(HttpMethod method, string path, ReadOnlyMemory<byte> body, MediaTypeHeaderValue contentType,
         int records, CancellationToken cancellationToken)
     {
-        byte[]? compressed = _settings.Gzip ? GzipCompression.Compress(body.Span) : null;
+        byte[]? compressed = _settings.Options.Gzip ? GzipCompression.Compress(body.Span) : null;
         Exception? lastError = null;
         foreach (var node in _nodes.Candidates())
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_settings.RequestTimeout);
+            timeout.CancelAfter(_settings.Options.RequestTimeout);
             using var request = new HttpRequestMessage(method, new Uri(node, path));
             request.Content = compressed is null ? new ReadOnlyMemoryContent(body) : new ByteArrayContent(compressed);
             request.Content.Headers.ContentType = contentType;
@@ -256,7 +259,7 @@ internal sealed class ElasticsearchOutput : IOutput
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                lastError = new TimeoutException($"{method} {node}{path} timed out after {_settings.RequestTimeout.TotalSeconds} s", e);
+                lastError = new TimeoutException($"{method} {node}{path} timed out after {_settings.Options.RequestTimeout.TotalSeconds} s", e);
                 Failed(node, records, "timeout", lastError);
                 continue;
             }
@@ -305,7 +308,7 @@ internal sealed class ElasticsearchOutput : IOutput
     {
         _metrics.Failed(records, reason);
         _nodes.MarkFailed(node);
-        _logger.LogWarning("{Output}: {Error}; {Node} sits out {Cooldown} s", _context.Name, error.Message, node, _settings.NodeCooldown.TotalSeconds);
+        _logger.LogWarning("{Output}: {Error}; {Node} sits out {Cooldown} s", _context.Name, error.Message, node, _settings.Options.NodeCooldown.TotalSeconds);
     }
 
     private static string Excerpt(byte[] body)

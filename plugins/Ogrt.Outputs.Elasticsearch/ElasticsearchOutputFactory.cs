@@ -7,11 +7,9 @@ public sealed class ElasticsearchOutputFactory : IOutputFactory
 {
     public string Type => "Elasticsearch";
 
-    public IReadOnlyCollection<string> Settings => ElasticsearchSettings.Keys;
-
     public IOutput Create(OutputContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new ElasticsearchOutput(context, ElasticsearchSettings.Read(context));
+        return new ElasticsearchOutput(context, ElasticsearchSettings.Bind(context));
     }
 }

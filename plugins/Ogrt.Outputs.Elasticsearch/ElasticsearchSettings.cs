@@ -1,103 +1,98 @@
+using Microsoft.Extensions.Configuration;
 using Ogrt.Outputs.Abstractions;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Configuration;
+using Ogrt.Outputs.Sdk.Tls;
 
 namespace Ogrt.Outputs.Elasticsearch;
 
-/// <summary>The validated settings of one Elasticsearch output (see docs/elasticsearch.md).</summary>
+/// <summary>
+/// What one Elasticsearch output runs with: its <see cref="ElasticsearchOptions"/>, checked as a
+/// whole, with the node URLs, the index pattern and the TLS check resolved.
+/// </summary>
 internal sealed class ElasticsearchSettings
 {
-    /// <summary>The settings <see cref="Read"/> reads.</summary>
-    public static readonly string[] Keys =
-    [
-        "Nodes", "Index", "DataStream", "MaxBulkRecords", "MaxBulkBytes", "Gzip", "Username", "Password", "ApiKey",
-        "RequestTimeout", "NodeCooldown", "InstallTemplate", "TemplateName", "TemplateApi", "TemplatePriority", .. TlsSettings.Keys,
-    ];
+    private ElasticsearchSettings(ElasticsearchOptions options, IReadOnlyList<Uri> nodes, IndexNamePattern? index, ServerCertificateCheck tls)
+    {
+        Options = options;
+        Nodes = nodes;
+        Index = index;
+        Tls = tls;
+    }
 
-    public required IReadOnlyList<Uri> Nodes { get; init; }
+    public ElasticsearchOptions Options { get; }
+
+    public IReadOnlyList<Uri> Nodes { get; }
 
     /// <summary>Daily (or other date-based) index names; null when writing to a data stream.</summary>
-    public IndexNamePattern? Index { get; init; }
+    public IndexNamePattern? Index { get; }
 
-    public string? DataStream { get; init; }
+    public ServerCertificateCheck Tls { get; }
 
-    public int MaxBulkRecords { get; init; }
+    public string? DataStream => Options.DataStream;
 
-    public int MaxBulkBytes { get; init; }
+    public int MaxBulkBytes => Options.MaxBulkBytes;
 
-    public bool Gzip { get; init; }
+    public string TemplateName => Options.TemplateName;
 
-    public string? Username { get; init; }
+    public TemplateApi TemplateApi => Options.TemplateApi;
 
-    public string? Password { get; init; }
+    public int TemplatePriority => Options.TemplatePriority;
 
-    public string? ApiKey { get; init; }
-
-    public required TlsSettings Tls { get; init; }
-
-    public TimeSpan RequestTimeout { get; init; }
-
-    public TimeSpan NodeCooldown { get; init; }
-
-    public bool InstallTemplate { get; init; }
-
-    public required string TemplateName { get; init; }
-
-    public TemplateApi TemplateApi { get; init; }
-
-    /// <summary>The composable template's <c>priority</c> (legacy: <c>order</c>).</summary>
-    public int TemplatePriority { get; init; }
-
-    public static ElasticsearchSettings Read(OutputContext context)
+    /// <summary>Binds and checks the output's settings; throws naming every bad key.</summary>
+    public static ElasticsearchSettings Bind(OutputContext context)
     {
-        var reader = new SectionReader(context);
+        ArgumentNullException.ThrowIfNull(context);
+        var section = context.Configuration;
+        string path = section.Path;
+        var errors = new ConfigurationErrors();
+        var options = SectionBinder.Bind(section, errors, static (configuration, options) => configuration.Bind(options, SectionBinder.Strict), new ElasticsearchOptionsValidator());
 
-        var nodeValues = reader.GetList("Nodes");
-        if (nodeValues.Count == 0)
-            throw reader.Error("Nodes", "at least one node URL is required, e.g. http://localhost:9200");
-        var nodes = nodeValues.Select(node => reader.ParseHttpUrl(node.Key, node.Value)).ToList();
-
-        string? dataStream = reader.GetString("DataStream");
-        string? indexPattern = reader.GetString("Index");
+        var nodes = ReadNodes(section, options, errors);
+        string? dataStream = Trimmed(options.DataStream);
+        string? indexPattern = Trimmed(options.Index);
         if (dataStream is not null && indexPattern is not null)
-            throw reader.Error("DataStream", "cannot be combined with Index: a data stream names its backing indices itself");
+            errors.Add($"{path}:DataStream", "cannot be combined with Index: a data stream names its backing indices itself");
         if (dataStream is not null)
-            IndexNamePattern.ValidateIndexName(reader, "DataStream", dataStream);
-        var index = dataStream is null ? IndexNamePattern.Parse(reader, "Index", indexPattern ?? "ogrt-{yyyy.MM.dd}") : null;
+            IndexNamePattern.ValidateIndexName($"{path}:DataStream", dataStream, errors);
+        var index = dataStream is null ? IndexNamePattern.Parse($"{path}:Index", indexPattern ?? "ogrt-{yyyy.MM.dd}", errors) : null;
 
-        string? username = reader.GetString("Username");
-        string? password = reader.GetString("Password");
-        string? apiKey = reader.GetString("ApiKey");
+        string? username = Trimmed(options.Username);
+        string? password = Trimmed(options.Password);
         if (username is null != (password is null))
-            throw reader.Error(username is null ? "Username" : "Password", "basic authentication needs both Username and Password");
-        if (apiKey is not null && username is not null)
-            throw reader.Error("ApiKey", "cannot be combined with Username/Password; choose one authentication method");
+            errors.Add($"{path}:{(username is null ? "Username" : "Password")}", "basic authentication needs both Username and Password");
+        if (Trimmed(options.ApiKey) is not null && username is not null)
+            errors.Add($"{path}:ApiKey", "cannot be combined with Username/Password; choose one authentication method");
+        if (options.InstallTemplate && options.TemplateApi == TemplateApi.Legacy && dataStream is not null)
+            errors.Add($"{path}:TemplateApi", "data streams need a composable template (Elasticsearch 7.9+, OpenSearch)");
 
-        string templateApiValue = reader.GetString("TemplateApi") ?? nameof(TemplateApi.Composable);
-        if (!Enum.TryParse<TemplateApi>(templateApiValue, ignoreCase: true, out var templateApi) || !Enum.IsDefined(templateApi))
-            throw reader.Error("TemplateApi", $"'{templateApiValue}' is not Composable or Legacy");
-        bool installTemplate = reader.GetBool("InstallTemplate", false);
-        if (installTemplate && templateApi == TemplateApi.Legacy && dataStream is not null)
-            throw reader.Error("TemplateApi", "data streams need a composable template (Elasticsearch 7.9+, OpenSearch)");
-
-        return new ElasticsearchSettings
-        {
-            Nodes = nodes,
-            Index = index,
-            DataStream = dataStream,
-            MaxBulkRecords = reader.GetInt("MaxBulkRecords", 5000, 1, 1_000_000),
-            MaxBulkBytes = reader.GetInt("MaxBulkBytes", 5 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
-            Gzip = reader.GetBool("Gzip", false),
-            Username = username,
-            Password = password,
-            ApiKey = apiKey,
-            Tls = TlsSettings.Read(reader),
-            RequestTimeout = reader.GetDuration("RequestTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
-            NodeCooldown = reader.GetDuration("NodeCooldown", TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1)),
-            InstallTemplate = installTemplate,
-            TemplateName = reader.GetString("TemplateName") ?? "ogrt",
-            TemplateApi = templateApi,
-            // Above Elasticsearch 8's built-in templates (priority 100 for logs-*-*).
-            TemplatePriority = reader.GetInt("TemplatePriority", 200, 0, int.MaxValue),
-        };
+        var tls = ServerCertificateCheck.Create(options, path, context, errors);
+        errors.ThrowIfAny();
+        options.DataStream = dataStream;
+        options.Username = username;
+        options.Password = password;
+        options.ApiKey = Trimmed(options.ApiKey);
+        return new ElasticsearchSettings(options, nodes, index, tls);
     }
+
+    private static List<Uri> ReadNodes(IConfigurationSection section, ElasticsearchOptions options, ConfigurationErrors errors)
+    {
+        // One string "http://a:9200,http://b:9200" binds to no list items: split it here.
+        var configured = options.Nodes.Count > 0
+            ? options.Nodes.Select((node, i) => (Key: $"{section.Path}:Nodes:{i}", Value: node)).ToList()
+            : (section["Nodes"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(node => (Key: $"{section.Path}:Nodes", Value: node)).ToList();
+        if (configured.Count == 0)
+            errors.Add($"{section.Path}:Nodes", "at least one node URL is required, e.g. http://localhost:9200");
+        var nodes = new List<Uri>();
+        foreach (var (key, value) in configured)
+        {
+            if (HttpUrl.Problem(value) is { } problem)
+                errors.Add(key, problem);
+            else
+                nodes.Add(HttpUrl.Parse(value));
+        }
+        return nodes;
+    }
+
+    private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

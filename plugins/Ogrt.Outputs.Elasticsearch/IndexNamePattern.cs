@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Configuration;
 
 namespace Ogrt.Outputs.Elasticsearch;
 
@@ -33,8 +33,25 @@ internal sealed class IndexNamePattern
         return time.ToString(_format, CultureInfo.InvariantCulture);
     }
 
-    public static IndexNamePattern Parse(SectionReader reader, string setting, string pattern)
+    /// <summary>Parses <paramref name="pattern"/>; a problem goes to <paramref name="errors"/> under <paramref name="key"/>.</summary>
+    public static IndexNamePattern? Parse(string key, string pattern, ConfigurationErrors errors)
     {
+        var parsed = Parse(pattern, out string? problem);
+        if (problem is not null)
+            errors.Add(key, problem);
+        return parsed;
+    }
+
+    /// <summary>Adds an error under <paramref name="key"/> if <paramref name="name"/> breaks Elasticsearch's rules for index and data stream names.</summary>
+    public static void ValidateIndexName(string key, string name, ConfigurationErrors errors)
+    {
+        if (IndexNameProblem(name) is { } problem)
+            errors.Add(key, problem);
+    }
+
+    private static IndexNamePattern? Parse(string pattern, out string? problem)
+    {
+        problem = null;
         var format = new StringBuilder();
         string? literalPrefix = null;
         int position = 0;
@@ -44,7 +61,10 @@ internal sealed class IndexNamePattern
             int literalEnd = open < 0 ? pattern.Length : open;
             int stray = pattern.IndexOf('}', position, literalEnd - position);
             if (stray >= 0)
-                throw reader.Error(setting, $"'{pattern}' has a '}}' without '{{' at position {stray}");
+                {
+                    problem = $"'{pattern}' has a '}}' without '{{' at position {stray}";
+                    return null;
+                }
             foreach (char c in pattern.AsSpan(position, literalEnd - position))
                 format.Append('\\').Append(c);
             literalPrefix ??= open < 0 ? null : pattern[..open];
@@ -52,18 +72,30 @@ internal sealed class IndexNamePattern
                 break;
             int close = pattern.IndexOf('}', open + 1);
             if (close < 0)
-                throw reader.Error(setting, $"'{pattern}' has a '{{' without '}}' at position {open}");
+                {
+                    problem = $"'{pattern}' has a '{{' without '}}' at position {open}";
+                    return null;
+                }
             string datePart = pattern[(open + 1)..close];
             if (datePart.Length == 0 || datePart.Contains('{') || datePart.Contains('\\') || datePart.Contains('\''))
-                throw reader.Error(setting, $"'{pattern}' has an invalid date format '{{{datePart}}}'");
+                {
+                    problem = $"'{pattern}' has an invalid date format '{{{datePart}}}'";
+                    return null;
+                }
             format.Append(datePart);
             position = close + 1;
         }
         if (literalPrefix is null)
-            throw reader.Error(setting, $"'{pattern}' has no date part in braces; a fixed index name grows forever (use e.g. ogrt-{{yyyy.MM.dd}})");
+            {
+                problem = $"'{pattern}' has no date part in braces; a fixed index name grows forever (use e.g. ogrt-{{yyyy.MM.dd}})";
+                return null;
+            }
         // The template matches the prefix plus '*': without a prefix it would match (and map) every index of the cluster.
         if (literalPrefix.Length == 0)
-            throw reader.Error(setting, $"'{pattern}' must start with a literal prefix before the date part (e.g. ogrt-{{yyyy.MM.dd}}): the index template would match every index (index_patterns [\"*\"])");
+            {
+                problem = $"'{pattern}' must start with a literal prefix before the date part (e.g. ogrt-{{yyyy.MM.dd}}): the index template would match every index (index_patterns [\"*\"])";
+                return null;
+            }
 
         var parsed = new IndexNamePattern(pattern, format.ToString(), literalPrefix);
         string sample;
@@ -73,14 +105,14 @@ internal sealed class IndexNamePattern
         }
         catch (FormatException e)
         {
-            throw new Abstractions.OutputConfigurationException(reader.KeyOf(setting), $"'{pattern}' has an invalid date format: {e.Message}", e);
+            problem = $"'{pattern}' has an invalid date format: {e.Message}";
+            return null;
         }
-        ValidateIndexName(reader, setting, sample);
-        return parsed;
+        problem = IndexNameProblem(sample);
+        return problem is null ? parsed : null;
     }
 
-    /// <summary>Elasticsearch's rules for index and data stream names.</summary>
-    public static void ValidateIndexName(SectionReader reader, string setting, string name)
+    private static string? IndexNameProblem(string name)
     {
         string? problem = name switch
         {
@@ -91,7 +123,6 @@ internal sealed class IndexNamePattern
             _ when Encoding.UTF8.GetByteCount(name) > 255 => "must not be longer than 255 bytes",
             _ => null,
         };
-        if (problem is not null)
-            throw reader.Error(setting, $"index name '{name}' {problem}");
+        return problem is null ? null : $"index name '{name}' {problem}";
     }
 }

@@ -28,7 +28,7 @@ internal sealed class FileOutput : IOutput
     /// </summary>
     private static readonly ConcurrentDictionary<string, string> FilesInUse = new(StringComparer.Ordinal);
 
-    private readonly FileOutputSettings _settings;
+    private readonly FileOutputOptions _settings;
     private readonly OutputContext _context;
     private readonly ILogger _logger;
     private readonly OutputDirectory _directory;
@@ -43,21 +43,21 @@ internal sealed class FileOutput : IOutput
     private DateOnly _fileDate;
     private bool _disposed;
 
-    public FileOutput(FileOutputSettings settings, OutputContext context)
+    public FileOutput(FileOutputOptions settings, OutputContext context)
     {
         _settings = settings;
         _context = context;
         _logger = context.Logger;
-        _directory = new OutputDirectory(settings.Directory, settings.FileName);
-        _filesKey = Path.Combine(settings.Directory, settings.FileName);
+        _directory = new OutputDirectory(settings.Path!, settings.FileName);
+        _filesKey = Path.Combine(settings.Path!, settings.FileName);
         if (!FilesInUse.TryAdd(_filesKey, context.Name))
         {
             var other = FilesInUse.GetValueOrDefault(_filesKey, "another output");
             throw new OutputConfigurationException(context.KeyOf("Path"),
-                $"'{other}' already writes '{settings.FileName}' files in '{settings.Directory}'; give one of the outputs another Path or FileName.");
+                $"'{other}' already writes '{settings.FileName}' files in '{settings.Path!}'; give one of the outputs another Path or FileName.");
         }
-        _bytesWritten = context.Meter.CreateCounter<long>("ogrt.output.file.written", "By", "Bytes of JSON Lines the File output appended to its files.");
-        _filesStarted = context.Meter.CreateCounter<long>("ogrt.output.file.rotations", "{file}", "Files the File output started because of rotation.");
+        _bytesWritten = context.Meter.CreateCounter<long>("ogrt.collector.output.file.written", "By", "Bytes of JSON Lines the File output appended to its files.");
+        _filesStarted = context.Meter.CreateCounter<long>("ogrt.collector.output.file.rotations", "{file}", "Files the File output started because of rotation.");
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ internal sealed class FileOutput : IOutput
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var key = _context.KeyOf("Path");
-        var directory = _settings.Directory;
+        var directory = _settings.Path!;
         if (System.IO.File.Exists(directory))
             throw new OutputConfigurationException(key, $"'{directory}' is a file; the File output needs a directory.");
         try
@@ -208,7 +208,7 @@ internal sealed class FileOutput : IOutput
         return _file!;
     }
 
-    private void CreateDirectory() => Directory.CreateDirectory(_settings.Directory, DirectoryPermissions);
+    private void CreateDirectory() => Directory.CreateDirectory(_settings.Path!, DirectoryPermissions);
 
     private void StartFile(OutputFileName name)
     {

@@ -7,11 +7,9 @@ public sealed class FileOutputFactory : IOutputFactory
 {
     public string Type => "File";
 
-    public IReadOnlyCollection<string> Settings => FileOutputSettings.Keys;
-
     public IOutput Create(OutputContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new FileOutput(FileOutputSettings.Parse(context), context);
+        return new FileOutput(FileOutputOptions.Bind(context), context);
     }
 }

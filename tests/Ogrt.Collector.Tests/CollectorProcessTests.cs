@@ -54,8 +54,8 @@ public class CollectorProcessTests
         Assert.Multiple(() =>
         {
             Assert.That(exitCode, Is.EqualTo(78));
-            Assert.That(collector.StandardError, Does.Contain("Outputs:File:Workers must be between 1 and 64"));
-            Assert.That(collector.StandardError, Does.Contain("Collector:ShutdownTimeout must be a duration"));
+            Assert.That(collector.StandardError, Does.Contain("Outputs:File:Workers: must be between 1 and 64 (got 0)"));
+            Assert.That(collector.StandardError, Does.Contain("Collector:ShutdownTimeout: 'soon' is not a duration"));
             Assert.That(collector.StandardError + collector.StandardOutput, Does.Not.Contain(" at Ogrt."));
         });
     }

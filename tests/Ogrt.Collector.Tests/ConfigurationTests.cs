@@ -13,27 +13,27 @@ public class ConfigurationTests
 {
     private const string LocalOutput = "Outputs:Local:Type=Test";
 
-    [TestCase("Outputs:Local:Workers=0", "Outputs:Local:Workers must be between 1 and 64")]
-    [TestCase("Outputs:Local:Workers=many", "Outputs:Local:Workers must be between 1 and 64")]
-    [TestCase("Outputs:Local:QueueCapacity=0", "Outputs:Local:QueueCapacity must be between 1 and")]
-    [TestCase("Outputs:Local:QueueBytes=1000", "Outputs:Local:QueueBytes must be between 1048576 and")]
-    [TestCase("Outputs:Local:BatchSize=-1", "Outputs:Local:BatchSize must be between 1 and")]
-    [TestCase("Outputs:Local:BatchInterval=5", "Outputs:Local:BatchInterval must be a duration like 00:00:05")]
-    [TestCase("Outputs:Local:RetryInitialDelay=soon", "Outputs:Local:RetryInitialDelay must be a duration")]
-    [TestCase("Outputs:Local:OverflowPolicy=DropRandom", "Outputs:Local:OverflowPolicy must be one of DropNewest, DropOldest, Block")]
-    [TestCase("Outputs:Local:Spool:Enabled=maybe", "Outputs:Local:Spool:Enabled must be true or false")]
-    [TestCase("Outputs:Local:Spool:MaxBytes=1000", "Outputs:Local:Spool:MaxBytes must be between 1048576 and")]
-    [TestCase("Outputs:Local:Spool:MaxBytes=lots", "Outputs:Local:Spool:MaxBytes must be between 1048576 and")]
-    [TestCase("Outputs:Local:Spool:Dir=/tmp", "Outputs:Local:Spool:Dir is not a known setting")]
-    [TestCase("Collector:Port=70000", "Collector:Port must be between 0 and 65535")]
-    [TestCase("Collector:Address=localhost", "Collector:Address must be an IP address")]
-    [TestCase("Collector:ShutdownTimeout=-00:00:01", "Collector:ShutdownTimeout must be a duration")]
-    [TestCase("Collector:Prot=7971", "Collector:Prot is not a known setting")]
-    [TestCase("Metrics:Prometheus:Port=0", "Metrics:Prometheus:Port must be between 1 and 65535")]
-    [TestCase("Metrics:Prometheus:Enabled=yes", "Metrics:Prometheus:Enabled must be true or false")]
-    [TestCase("Metrics:Otlp:Endpoint=collector:4317", "Metrics:Otlp:Endpoint must be an http:// or https:// URL")]
-    [TestCase("Logging:LogLevel:Default=Verbose", "Logging:LogLevel:Default must be one of Trace, Debug, Information, Warning, Error, Critical, None (got 'Verbose')")]
-    [TestCase("Logging:Console:LogLevel:Ogrt.Collector=Loud", "Logging:Console:LogLevel:Ogrt.Collector must be one of")]
+    [TestCase("Outputs:Local:Workers=0", "Outputs:Local:Workers: must be between 1 and 64 (got 0)")]
+    [TestCase("Outputs:Local:Workers=many", "Outputs:Local:Workers: 'many' is not a whole number")]
+    [TestCase("Outputs:Local:QueueCapacity=0", "Outputs:Local:QueueCapacity: must be between 1 and")]
+    [TestCase("Outputs:Local:QueueBytes=1000", "Outputs:Local:QueueBytes: must be between 1048576 and")]
+    [TestCase("Outputs:Local:BatchSize=-1", "Outputs:Local:BatchSize: must be between 1 and")]
+    [TestCase("Outputs:Local:BatchInterval=5", "Outputs:Local:BatchInterval: '5' is not a duration like 00:00:30")]
+    [TestCase("Outputs:Local:RetryInitialDelay=soon", "Outputs:Local:RetryInitialDelay: 'soon' is not a duration")]
+    [TestCase("Outputs:Local:OverflowPolicy=DropRandom", "Outputs:Local:OverflowPolicy: 'DropRandom' is not one of DropNewest, DropOldest, Block")]
+    [TestCase("Outputs:Local:Spool:Enabled=maybe", "Outputs:Local:Spool:Enabled: 'maybe' is not true or false")]
+    [TestCase("Outputs:Local:Spool:MaxBytes=1000", "Outputs:Local:Spool:MaxBytes: must be between 1048576 and")]
+    [TestCase("Outputs:Local:Spool:MaxBytes=lots", "Outputs:Local:Spool:MaxBytes: 'lots' is not a whole number")]
+    [TestCase("Outputs:Local:Spool:Dir=/tmp", "Outputs:Local:Spool:Dir: is not a known setting (known: Enabled, Directory, MaxBytes)")]
+    [TestCase("Collector:Port=70000", "Collector:Port: must be between 0 and 65535")]
+    [TestCase("Collector:Address=localhost", "Collector:Address: must be an IP address")]
+    [TestCase("Collector:ShutdownTimeout=-00:00:01", "Collector:ShutdownTimeout: must be a duration")]
+    [TestCase("Collector:Prot=7971", "Collector:Prot: is not a known setting")]
+    [TestCase("Metrics:Prometheus:Port=0", "Metrics:Prometheus:Port: must be between 1 and 65535")]
+    [TestCase("Metrics:Prometheus:Enabled=yes", "Metrics:Prometheus:Enabled: 'yes' is not true or false")]
+    [TestCase("Metrics:Otlp:Endpoint=collector:4317", "Metrics:Otlp:Endpoint: 'collector:4317' is not an absolute http:// or https:// URL")]
+    [TestCase("Logging:LogLevel:Default=Verbose", "Logging:LogLevel:Default: must be one of Trace, Debug, Information, Warning, Error, Critical, None (got 'Verbose')")]
+    [TestCase("Logging:Console:LogLevel:Ogrt.Collector=Loud", "Logging:Console:LogLevel:Ogrt.Collector: must be one of")]
     public async Task A_bad_value_names_its_key(string setting, string expectedMessage)
     {
         var error = await BuildFailsAsync(LocalOutput, setting);
@@ -46,7 +46,7 @@ public class ConfigurationTests
     {
         var error = await BuildFailsAsync("Outputs:Local:Workers=2");
 
-        Assert.That(error.Message, Does.Contain("Outputs:Local:Type is required"));
+        Assert.That(error.Message, Does.Contain("Outputs:Local:Type: is required"));
     }
 
     [Test]
@@ -54,7 +54,7 @@ public class ConfigurationTests
     {
         var error = await BuildFailsAsync("Outputs:Local:Type=Kafka");
 
-        Assert.That(error.Message, Does.Contain("Outputs:Local:Type 'Kafka' is not provided by any plugin").And.Contain("available: File, Test"));
+        Assert.That(error.Message, Does.Contain("Outputs:Local:Type: 'Kafka' is not provided by any plugin").And.Contain("available: File, Test"));
     }
 
     [Test]
@@ -62,7 +62,7 @@ public class ConfigurationTests
     {
         var error = await BuildFailsAsync();
 
-        Assert.That(error.Message, Does.Contain("Outputs must configure at least one output"));
+        Assert.That(error.Message, Does.Contain("Outputs: must configure at least one output"));
     }
 
     [Test]
@@ -70,7 +70,7 @@ public class ConfigurationTests
     {
         var error = await BuildFailsAsync(LocalOutput, "Outputs:Local:RetryInitialDelay=00:00:10", "Outputs:Local:RetryMaxDelay=00:00:01");
 
-        Assert.That(error.Message, Does.Contain("Outputs:Local:RetryMaxDelay (00:00:01) must not be shorter than Outputs:Local:RetryInitialDelay"));
+        Assert.That(error.Message, Does.Contain("Outputs:Local:RetryMaxDelay: 00:00:01 must not be shorter than Outputs:Local:RetryInitialDelay"));
     }
 
     [Test]
@@ -81,7 +81,7 @@ public class ConfigurationTests
         Assert.That(error.Errors, Has.Count.EqualTo(3));
         Assert.That(error.Errors, Has.Some.Contains("Outputs:Local:Workers"));
         Assert.That(error.Errors, Has.Some.Contains("Collector:Port"));
-        Assert.That(error.Errors, Has.Some.Contains("Outputs:Other:Type is required"));
+        Assert.That(error.Errors, Has.Some.Contains("Outputs:Other:Type: is required"));
     }
 
     [Test]
@@ -96,10 +96,10 @@ public class ConfigurationTests
         Assert.Multiple(() =>
         {
             Assert.That(error.Errors, Has.Count.EqualTo(4), error.Message);
-            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:BatchSzie is not a known setting").And.Contain("BatchSize").And.Contain("Rotation"));
-            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:Rotaton is not a known setting"));
-            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:RetainFiles: 'many'"));
-            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Local:Colour is not a known setting"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:BatchSzie: is not a known setting").And.Contain("Rotation"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:Rotaton: is not a known setting"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Disk:RetainFiles: 'many' is not a whole number"));
+            Assert.That(error.Errors, Has.Some.StartsWith("Outputs:Local:Colour: is not a known setting"));
         });
     }
 
@@ -111,7 +111,7 @@ public class ConfigurationTests
         {
             var error = await BuildFailsAsync(LocalOutput);
 
-            Assert.That(error.Message, Does.Contain("Outputs:Local:Workers must be between 1 and 64 (got '65')"));
+            Assert.That(error.Message, Does.Contain("Outputs:Local:Workers: must be between 1 and 64 (got 65)"));
         }
         finally
         {

@@ -120,7 +120,7 @@ public class PluginLoadingTests
 
         var error = BuildFails(directory, "Outputs:Local:Type=File", $"Collector:PluginsDirectory={missing}");
 
-        Assert.That(error.Message, Does.Contain($"Outputs:Local:Type 'File' is not provided by any plugin in {missing} (available: Test)"));
+        Assert.That(error.Message, Does.Contain($"Outputs:Local:Type: 'File' is not provided by any plugin in {missing} (available: Test)"));
     }
 
     private static CollectorConfigurationException BuildFails(TempDirectory directory, params string[] settings)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Receiving;
@@ -52,17 +51,16 @@ public class ReceiveQueueTests
     }
 
     private static ReceivedDatagram Datagram(int length) =>
-        new(ArrayPool<byte>.Shared.Rent(length), length, IPAddress.Loopback, DateTimeOffset.UnixEpoch);
+        ReceivedDatagram.CopyOf(new byte[length], IPAddress.Loopback, DateTimeOffset.UnixEpoch);
 
-    private static CollectorSettings Settings(int capacity, long bytes) => new()
+    private static CollectorOptions Settings(int capacity, long bytes) => new()
     {
-        Address = IPAddress.Loopback,
+        Address = "127.0.0.1",
         Port = 0,
         ReceiveQueueCapacity = capacity,
         ReceiveQueueBytes = bytes,
         ShutdownTimeout = TimeSpan.FromSeconds(1),
         StateDirectory = "state",
         PluginsDirectory = "plugins",
-        ContentRoot = ".",
     };
 }

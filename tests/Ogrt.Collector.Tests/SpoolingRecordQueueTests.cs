@@ -46,7 +46,7 @@ public class SpoolingRecordQueueTests
     public async Task The_spool_stays_under_MaxBytes_and_counts_every_record_it_drops(OverflowPolicy policy)
     {
         using var directory = new TempDirectory();
-        const long maxBytes = SpoolSettings.MinMaxBytes;
+        const long maxBytes = SpoolOptions.MinMaxBytes;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = Spooled(directory, s => s with { QueueCapacity = 10, BatchSize = 1, OverflowPolicy = policy }, maxBytes);
         harness.Output.HoldWritesUntil(gate.Task);
@@ -56,6 +56,8 @@ public class SpoolingRecordQueueTests
 
         const int offered = 20_000;
         await harness.EnqueueAsync(Enumerable.Range(1, offered));
+        // The spool writes on a task of its own: measure once it has written what it accepted.
+        await Poll.UntilAsync(() => ((SpoolingRecordQueue)harness.Pipeline.Queue).WriteBacklogBytes == 0, "the spool wrote what it accepted");
         long bytesOnDisk = SegmentFiles(directory).Sum(file => new FileInfo(file).Length);
         int segmentsOnDisk = SegmentFiles(directory).Length;
         long dropped = harness.Dropped("overflow");
@@ -167,6 +169,7 @@ public class SpoolingRecordQueueTests
 
         await harness.EnqueueAsync(Enumerable.Range(1, 60), cmdlineLength: 50_000);
         await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "a batch is being written");
+        await Poll.UntilAsync(() => ((SpoolingRecordQueue)harness.Pipeline.Queue).WriteBacklogBytes == 0, "the spool wrote what it accepted");
         Assert.Multiple(() =>
         {
             // Reading back from disk checks for room before it knows the record's size.
@@ -192,7 +195,7 @@ public class SpoolingRecordQueueTests
         using var parent = new TempDirectory();
         string spool = parent.Combine("spool");
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 1, BatchSize = 1, Spool = new SpoolSettings { Directory = spool, MaxBytes = 1 << 20 } });
+        await using var harness = new PipelineHarness(s => s with { QueueCapacity = 1, BatchSize = 1, Spool = new SpoolOptions { Enabled = true, Directory = spool, MaxBytes = 1 << 20 } });
         harness.Output.HoldWritesUntil(gate.Task);
         harness.Pipeline.Start();
 
@@ -210,8 +213,54 @@ public class SpoolingRecordQueueTests
         await harness.Pipeline.StopAsync(Generous);
     }
 
-    private static PipelineHarness Spooled(TempDirectory directory, Func<OutputSettings, OutputSettings>? adjust = null, long maxBytes = 1 << 20) =>
-        new(settings => (adjust ?? (s => s))(settings) with { Spool = new SpoolSettings { Directory = directory.Path, MaxBytes = maxBytes } });
+    [Test]
+    public async Task A_stuck_spool_disk_holds_back_neither_the_decode_loop_nor_the_other_outputs()
+    {
+        using var directory = new TempDirectory();
+        StuckSegmentStore? disk = null;
+        var backendUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var spooled = new PipelineHarness(
+            s => s with { QueueCapacity = 10, BatchSize = 10, Spool = new SpoolOptions { Enabled = true, Directory = directory.Path, MaxBytes = 64 << 20 } },
+            wrapSpoolStore: store => disk = new StuckSegmentStore(store));
+        await using var other = new PipelineHarness();
+        spooled.Output.HoldWritesUntil(backendUp.Task);
+        spooled.Pipeline.Start();
+        other.Pipeline.Start();
+
+        // As OutputDispatcher.DispatchAsync does on the decode loop: each record to every output in turn.
+        const int offered = 1000;
+        var offers = new List<ValueTask>();
+        foreach (int pid in Enumerable.Range(1, offered))
+        {
+            var record = PipelineHarness.Record(pid, cmdlineLength: 10_000);
+            offers.Add(spooled.Pipeline.EnqueueAsync(record));
+            offers.Add(other.Pipeline.EnqueueAsync(record));
+        }
+        await Poll.UntilAsync(() => other.Output.Delivered.Count == offered, "the other output delivered everything");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(offers.All(offer => offer.IsCompletedSuccessfully), Is.True, "no offer waited for the disk");
+            Assert.That(disk!.Blocked, Is.EqualTo(1), "the spool's writer is stuck in the disk");
+            Assert.That(spooled.Dropped("overflow"), Is.GreaterThan(0), "the write backlog stays bounded; what does not fit is counted");
+            Assert.That(((SpoolingRecordQueue)spooled.Pipeline.Queue).WriteBacklogBytes, Is.LessThanOrEqualTo(16 << 20));
+        });
+
+        disk!.Release();
+        backendUp.SetResult();
+        long dropped = spooled.Dropped("overflow");
+        await Poll.UntilAsync(() => spooled.Output.Delivered.Count == offered - dropped, "the spooled output delivered what it kept");
+        await spooled.Pipeline.StopAsync(Generous);
+        await other.Pipeline.StopAsync(Generous);
+        Assert.Multiple(() =>
+        {
+            Assert.That(spooled.Output.Delivered.Select(r => r.Pid), Is.Ordered.And.Unique);
+            Assert.That(spooled.Metrics.Sum("ogrt.collector.output.dropped"), Is.EqualTo(dropped));
+        });
+    }
+
+    private static PipelineHarness Spooled(TempDirectory directory, Func<OutputOptions, OutputOptions>? adjust = null, long maxBytes = 1 << 20) =>
+        new(settings => (adjust ?? (s => s))(settings) with { Spool = new SpoolOptions { Enabled = true, Directory = directory.Path, MaxBytes = maxBytes } });
 
     private static string[] SegmentFiles(TempDirectory directory) =>
         Directory.GetFiles(directory.Path, "*" + SpoolSegment.Extension);

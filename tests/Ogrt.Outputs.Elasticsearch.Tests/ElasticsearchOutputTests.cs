@@ -50,9 +50,9 @@ public sealed class ElasticsearchOutputTests
                 Is.EqualTo(new[] { "ogrt-2023.11.14", "ogrt-2023.11.14", "ogrt-2023.11.15" }));
             Assert.That(es.Documents().Select(document => document.GetRawText()),
                 Is.EqualTo(records.Select(record => Encoding.UTF8.GetString(ProcessRecordJson.ToUtf8Bytes(record)))));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.sent"), Is.EqualTo(3));
-            Assert.That(context.Metrics.Count("ogrt.elasticsearch.request.duration"), Is.EqualTo(1));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.request.records"), Is.EqualTo(3));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.sent"), Is.EqualTo(3));
+            Assert.That(context.Metrics.Count("ogrt.collector.output.request.duration"), Is.EqualTo(1));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.request.records"), Is.EqualTo(3));
         });
     }
 
@@ -132,9 +132,9 @@ public sealed class ElasticsearchOutputTests
             Assert.That(deadLetters.Select(letter => letter.GetProperty("error_type").GetString()), Has.All.EqualTo("mapper_parsing_exception"));
             Assert.That(deadLetters[0].GetProperty("reason").GetString(), Does.Contain("failed to handle item"));
             Assert.That(deadLetters[0].GetProperty("record").GetProperty("binpath").GetString(), Is.EqualTo(TestRecords.Create(2).Binpath));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.sent"), Is.EqualTo(2));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.retried"), Is.EqualTo(4));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.dead_lettered"), Is.EqualTo(2));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.sent"), Is.EqualTo(2));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.retried"), Is.EqualTo(4));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.dead_lettered"), Is.EqualTo(2));
         });
 
         // The pipeline retries what was handed back; once the cluster takes it, all is there.
@@ -205,8 +205,8 @@ public sealed class ElasticsearchOutputTests
         Assert.Multiple(() =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo((HttpStatusCode)status));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.failed", $"status_{status}"), Is.EqualTo(1));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.sent"), Is.Zero);
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", $"status_{status}"), Is.EqualTo(1));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.sent"), Is.Zero);
         });
     }
 
@@ -264,7 +264,7 @@ public sealed class ElasticsearchOutputTests
         {
             Assert.That(again.Retry, Is.Empty);
             Assert.That(es.StoredCount, Is.EqualTo(5));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.sent"), Is.EqualTo(10));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.sent"), Is.EqualTo(10));
         });
     }
 
@@ -282,7 +282,7 @@ public sealed class ElasticsearchOutputTests
             Assert.That(again.Retry, Is.Empty);
             Assert.That(again.DeadLettered, Is.Zero);
             Assert.That(es.StoredCount, Is.EqualTo(5));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.dead_lettered"), Is.Zero);
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.dead_lettered"), Is.Zero);
         });
     }
 
@@ -351,7 +351,7 @@ public sealed class ElasticsearchOutputTests
         {
             Assert.That(failing.RequestCount, Is.EqualTo(1), "the failed node is skipped during its cooldown");
             Assert.That(healthy.Documents(), Has.Count.EqualTo(40));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.failed", "status_503"), Is.EqualTo(10));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "status_503"), Is.EqualTo(10));
         });
     }
 
@@ -387,7 +387,7 @@ public sealed class ElasticsearchOutputTests
         Assert.Multiple(() =>
         {
             Assert.That(healthy.Documents(), Has.Count.EqualTo(6));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.failed", "connection"), Is.EqualTo(3), "tried once, then cooling down");
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "connection"), Is.EqualTo(3), "tried once, then cooling down");
         });
     }
 
@@ -399,7 +399,7 @@ public sealed class ElasticsearchOutputTests
         Assert.ThrowsAsync<HttpRequestException>(() => output.WriteAsync(TestRecords.Range(1, 4), CancellationToken.None));
         Assert.ThrowsAsync<HttpRequestException>(() => output.WriteAsync(TestRecords.Range(1, 4), CancellationToken.None));
 
-        Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.failed", "connection"), Is.EqualTo(8));
+        Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "connection"), Is.EqualTo(8));
         await output.DisposeAsync();
     }
 
@@ -416,7 +416,7 @@ public sealed class ElasticsearchOutputTests
 
         Assert.ThrowsAsync<TimeoutException>(() => output.WriteAsync(TestRecords.Range(1, 2), CancellationToken.None));
 
-        Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.failed", "timeout"), Is.EqualTo(2));
+        Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "timeout"), Is.EqualTo(2));
     }
 
     [Test]
@@ -448,7 +448,7 @@ public sealed class ElasticsearchOutputTests
             Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
             Assert.That(error.Message, Does.Contain("security_exception"));
             Assert.That(context.Logger.Contains(LogLevel.Error, "refused the credentials"), Is.True);
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.failed", "auth"), Is.EqualTo(3));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "auth"), Is.EqualTo(3));
         });
     }
 
@@ -465,7 +465,7 @@ public sealed class ElasticsearchOutputTests
         Assert.Multiple(() =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
-            Assert.That(context.Metrics.Sum("ogrt.elasticsearch.records.failed", "auth"), Is.Zero, "no records were involved");
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "auth"), Is.Zero, "no records were involved");
             Assert.That(context.Logger.Contains(LogLevel.Error, "refused the credentials"), Is.True);
         });
     }

@@ -14,17 +14,17 @@ public sealed class ElasticsearchSettingsTests
         yield return Case("Outputs:Test:Index", "no date part", Valid(new() { ["Index"] = "ogrt" }));
         yield return Case("Outputs:Test:Index", "without '}'", Valid(new() { ["Index"] = "ogrt-{yyyy" }));
         yield return Case("Outputs:Test:Index", "must start with a literal prefix", Valid(new() { ["Index"] = "{yyyy.MM.dd}-ogrt" }));
-        yield return Case("Outputs:Test:TemplatePriority", "outside the allowed range", Valid(new() { ["TemplatePriority"] = "-1" }));
+        yield return Case("Outputs:Test:TemplatePriority", "must be between 0 and", Valid(new() { ["TemplatePriority"] = "-1" }));
         yield return Case("Outputs:Test:DataStream", "cannot be combined", Valid(new() { ["Index"] = "ogrt-{yyyy}", ["DataStream"] = "logs-ogrt-default" }));
         yield return Case("Outputs:Test:DataStream", "must not contain", Valid(new() { ["DataStream"] = "logs ogrt" }));
         yield return Case("Outputs:Test:Password", "needs both", Valid(new() { ["Username"] = "ogrt" }));
         yield return Case("Outputs:Test:ApiKey", "cannot be combined", Valid(new() { ["Username"] = "u", ["Password"] = "p", ["ApiKey"] = "k" }));
         yield return Case("Outputs:Test:CaFile", "cannot read CA", Valid(new() { ["CaFile"] = "/nonexistent/ca.pem" }));
-        yield return Case("Outputs:Test:MaxBulkBytes", "outside the allowed range", Valid(new() { ["MaxBulkBytes"] = "10" }));
-        yield return Case("Outputs:Test:MaxBulkRecords", "not an integer", Valid(new() { ["MaxBulkRecords"] = "many" }));
+        yield return Case("Outputs:Test:MaxBulkBytes", "must be between 65536 and", Valid(new() { ["MaxBulkBytes"] = "10" }));
+        yield return Case("Outputs:Test:MaxBulkRecords", "not a whole number", Valid(new() { ["MaxBulkRecords"] = "many" }));
         yield return Case("Outputs:Test:RequestTimeout", "not a duration", Valid(new() { ["RequestTimeout"] = "30" }));
         yield return Case("Outputs:Test:Gzip", "not true or false", Valid(new() { ["Gzip"] = "yes" }));
-        yield return Case("Outputs:Test:TemplateApi", "not Composable or Legacy", Valid(new() { ["TemplateApi"] = "v8" }));
+        yield return Case("Outputs:Test:TemplateApi", "not one of Composable, Legacy", Valid(new() { ["TemplateApi"] = "v8" }));
         yield return Case("Outputs:Test:TemplateApi", "composable template", Valid(new() { ["InstallTemplate"] = "true", ["TemplateApi"] = "Legacy", ["DataStream"] = "logs-ogrt-default" }));
     }
 
@@ -60,15 +60,15 @@ public sealed class ElasticsearchSettingsTests
     {
         using var context = new TestOutputContext("Elasticsearch", Valid([]));
 
-        var settings = ElasticsearchSettings.Read(context.Context);
+        var settings = ElasticsearchSettings.Bind(context.Context);
 
         Assert.Multiple(() =>
         {
             Assert.That(settings.Index!.Format(1_700_000_000), Is.EqualTo("ogrt-2023.11.14"));
             Assert.That(settings.Index.TemplatePattern, Is.EqualTo("ogrt-*"));
             Assert.That(settings.DataStream, Is.Null);
-            Assert.That(settings.Gzip, Is.False);
-            Assert.That(settings.InstallTemplate, Is.False);
+            Assert.That(settings.Options.Gzip, Is.False);
+            Assert.That(settings.Options.InstallTemplate, Is.False);
             Assert.That(settings.Nodes.Single(), Is.EqualTo(new Uri("http://es1:9200/")));
         });
     }

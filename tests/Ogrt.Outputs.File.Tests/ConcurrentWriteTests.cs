@@ -66,7 +66,7 @@ public sealed class ConcurrentWriteTests : TempDirectoryTest
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter == meter && instrument.Name == "ogrt.output.file.written")
+            if (instrument.Meter == meter && instrument.Name == "ogrt.collector.output.file.written")
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>

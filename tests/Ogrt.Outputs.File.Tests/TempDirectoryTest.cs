@@ -19,9 +19,10 @@ public abstract class TempDirectoryTest
             Directory.Delete(TempDirectory, recursive: true);
     }
 
+    /// <summary>The plugin's settings as the collector hands them over: without the pipeline's keys (Type, Workers…).</summary>
     protected Dictionary<string, string?> Settings(params (string Key, string? Value)[] more)
     {
-        var settings = new Dictionary<string, string?> { ["Type"] = "File", ["Path"] = OutputPath };
+        var settings = new Dictionary<string, string?> { ["Path"] = OutputPath };
         foreach (var (key, value) in more)
             settings[key] = value;
         return settings;

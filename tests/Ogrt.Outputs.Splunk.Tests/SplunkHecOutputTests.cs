@@ -52,7 +52,7 @@ public sealed class SplunkHecOutputTests
             Assert.That(events[0].GetProperty("index").GetString(), Is.EqualTo("hpc"));
             Assert.That(events.Select(envelope => envelope.GetProperty("event").GetRawText()),
                 Is.EqualTo(records.Select(record => Encoding.UTF8.GetString(ProcessRecordJson.ToUtf8Bytes(record)))));
-            Assert.That(context.Metrics.Sum("ogrt.splunk.records.sent"), Is.EqualTo(3));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.sent"), Is.EqualTo(3));
         });
     }
 
@@ -105,7 +105,7 @@ public sealed class SplunkHecOutputTests
         {
             Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
             Assert.That(error.Message, Does.Contain("Server is busy"));
-            Assert.That(context.Metrics.Sum("ogrt.splunk.records.failed", "status_503"), Is.EqualTo(4));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "status_503"), Is.EqualTo(4));
         });
     }
 
@@ -121,7 +121,7 @@ public sealed class SplunkHecOutputTests
             Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
             Assert.That(context.Logger.Contains(LogLevel.Error, "refused the token"), Is.True);
             Assert.That(context.Logger.Contains(LogLevel.Error, "Invalid token"), Is.True);
-            Assert.That(context.Metrics.Sum("ogrt.splunk.records.failed", "auth"), Is.EqualTo(2));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "auth"), Is.EqualTo(2));
         });
     }
 
@@ -141,8 +141,8 @@ public sealed class SplunkHecOutputTests
             Assert.That(result.Retry.Select(record => record.Pid), Is.EqualTo(new[] { 4, 5 }));
             Assert.That(deadLetters, Has.Length.EqualTo(1));
             Assert.That(JsonDocument.Parse(deadLetters[0]).RootElement.GetProperty("record").GetProperty("pid").GetInt32(), Is.EqualTo(3));
-            Assert.That(context.Metrics.Sum("ogrt.splunk.records.dead_lettered"), Is.EqualTo(1));
-            Assert.That(context.Metrics.Sum("ogrt.splunk.records.retried"), Is.EqualTo(2));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.dead_lettered"), Is.EqualTo(1));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.retried"), Is.EqualTo(2));
         });
     }
 
@@ -174,7 +174,7 @@ public sealed class SplunkHecOutputTests
 
         Assert.ThrowsAsync<TimeoutException>(() => output.WriteAsync(TestRecords.Range(1, 3), CancellationToken.None));
 
-        Assert.That(context.Metrics.Sum("ogrt.splunk.records.failed", "ack_timeout"), Is.EqualTo(3));
+        Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "ack_timeout"), Is.EqualTo(3));
     }
 
     [Test]
@@ -196,7 +196,7 @@ public sealed class SplunkHecOutputTests
 
         Assert.ThrowsAsync<HttpRequestException>(() => output.WriteAsync(TestRecords.Range(1, 2), CancellationToken.None));
 
-        Assert.That(context.Metrics.Sum("ogrt.splunk.records.failed", "connection"), Is.EqualTo(2));
+        Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "connection"), Is.EqualTo(2));
     }
 
     private (TestOutputContext Context, IOutput Output) Create(Dictionary<string, string?> overrides)

@@ -8,11 +8,11 @@ public sealed class SplunkSettingsTests
     private static IEnumerable<TestCaseData> InvalidSettings()
     {
         yield return Case("Outputs:Test:Mode", "is required", []);
-        yield return Case("Outputs:Test:Mode", "not Tcp or Hec", new() { ["Mode"] = "Syslog" });
+        yield return Case("Outputs:Test:Mode", "not one of Tcp, Hec", new() { ["Mode"] = "Syslog" });
         yield return Case("Outputs:Test:Host", "is required", new() { ["Mode"] = "Tcp", ["Port"] = "9997" });
         yield return Case("Outputs:Test:Host", "not a host name", new() { ["Mode"] = "Tcp", ["Host"] = "bad host!", ["Port"] = "9997" });
         yield return Case("Outputs:Test:Port", "is required", new() { ["Mode"] = "Tcp", ["Host"] = "splunk" });
-        yield return Case("Outputs:Test:Port", "outside the allowed range", new() { ["Mode"] = "Tcp", ["Host"] = "splunk", ["Port"] = "70000" });
+        yield return Case("Outputs:Test:Port", "must be between 1 and 65535", new() { ["Mode"] = "Tcp", ["Host"] = "splunk", ["Port"] = "70000" });
         yield return Case("Outputs:Test:Tls", "need Tls: true", new() { ["Mode"] = "Tcp", ["Host"] = "splunk", ["Port"] = "9997", ["InsecureSkipVerify"] = "true" });
         yield return Case("Outputs:Test:CaFile", "cannot read CA", new() { ["Mode"] = "Tcp", ["Host"] = "splunk", ["Port"] = "9997", ["Tls"] = "true", ["CaFile"] = "missing/ca.pem" });
         yield return Case("Outputs:Test:Url", "is required", new() { ["Mode"] = "Hec", ["Token"] = "t" });

@@ -40,8 +40,8 @@ public sealed class SplunkTcpOutputTests
         Assert.Multiple(() =>
         {
             Assert.That(received.Lines, Is.EqualTo(records.Select(record => Encoding.UTF8.GetString(ProcessRecordJson.ToUtf8Bytes(record)))));
-            Assert.That(context.Metrics.Sum("ogrt.splunk.records.sent"), Is.EqualTo(300));
-            Assert.That(context.Metrics.Count("ogrt.splunk.request.duration"), Is.EqualTo(3));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.sent"), Is.EqualTo(300));
+            Assert.That(context.Metrics.Count("ogrt.collector.output.request.duration"), Is.EqualTo(3));
             Assert.That(context.Logger.Contains(LogLevel.Warning, "did not confirm"), Is.False, "socat reads everything before closing");
         });
     }
@@ -103,7 +103,7 @@ public sealed class SplunkTcpOutputTests
         receiver.Kill();
         receiver.Dispose();
         killed.Release();
-        await PollAsync(() => context.Metrics.Sum("ogrt.splunk.records.failed", "connect") > 0);
+        await PollAsync(() => context.Metrics.Sum("ogrt.collector.output.records.failed", "connect") > 0);
         using (SocatReceiver.Start(port, _file))
         {
             await writer;
@@ -111,8 +111,8 @@ public sealed class SplunkTcpOutputTests
             var received = ReceivedLines.WaitFor(_file, Enumerable.Range(1, total));
 
             int duplicates = received.Pids.Count - received.Pids.Distinct().Count();
-            double replayed = context.Metrics.Sum("ogrt.splunk.records.replayed");
-            double failedWrites = context.Metrics.Sum("ogrt.splunk.records.failed", "connection");
+            double replayed = context.Metrics.Sum("ogrt.collector.output.records.replayed");
+            double failedWrites = context.Metrics.Sum("ogrt.collector.output.records.failed", "connection");
             Assert.Multiple(() =>
             {
                 Assert.That(received.Pids.Distinct().Order(), Is.EqualTo(Enumerable.Range(1, total)), "every record arrived");
@@ -138,7 +138,7 @@ public sealed class SplunkTcpOutputTests
         // ~12 MB: far more than the socket buffers of a receiver that reads nothing.
         var large = TestRecords.Range(11, 10_000);
         Assert.ThrowsAsync<TimeoutException>(() => output.WriteAsync(large, CancellationToken.None));
-        Assert.That(context.Metrics.Sum("ogrt.splunk.records.failed", "timeout"), Is.EqualTo(10_000));
+        Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "timeout"), Is.EqualTo(10_000));
 
         receiver.Dispose();
         using (SocatReceiver.Start(port, _file))
@@ -184,7 +184,7 @@ public sealed class SplunkTcpOutputTests
 
         Assert.ThrowsAsync<AuthenticationException>(() => output.WriteAsync(TestRecords.Range(1, 1), CancellationToken.None));
 
-        Assert.That(context.Metrics.Sum("ogrt.splunk.records.failed", "tls"), Is.EqualTo(1));
+        Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "tls"), Is.EqualTo(1));
         await output.DisposeAsync();
     }
 
@@ -200,7 +200,7 @@ public sealed class SplunkTcpOutputTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(context.Metrics.Sum("ogrt.splunk.records.failed", "connect"), Is.EqualTo(10));
+            Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "connect"), Is.EqualTo(10));
             Assert.That(context.Logger.Contains(LogLevel.Error, "cannot connect"), Is.True);
         });
         await output.DisposeAsync();

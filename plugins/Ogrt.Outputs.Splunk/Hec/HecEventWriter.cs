@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Ogrt.Outputs.Abstractions;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Buffers;
 
 namespace Ogrt.Outputs.Splunk.Hec;
 

@@ -5,7 +5,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Ogrt.Outputs.Abstractions;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Buffers;
+using Ogrt.Outputs.Sdk.DeadLetters;
+using Ogrt.Outputs.Sdk.Http;
+using Ogrt.Outputs.Sdk.Metrics;
 
 namespace Ogrt.Outputs.Splunk.Hec;
 
@@ -32,7 +35,7 @@ internal sealed class SplunkHecOutput : IOutput
         _context = context;
         _settings = settings;
         _logger = context.Logger;
-        _metrics = new OutputMetrics(context.Meter, "ogrt.splunk", context.MetricTags);
+        _metrics = new OutputMetrics(context.Meter, context.MetricTags);
         _deadLetters = new DeadLetterFile(context.StateDirectory, context.TimeProvider);
         string channel = Guid.NewGuid().ToString();
         _eventUrl = new Uri(settings.Url, "services/collector/event");

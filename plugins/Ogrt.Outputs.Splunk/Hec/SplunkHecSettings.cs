@@ -1,17 +1,11 @@
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Configuration;
+using Ogrt.Outputs.Sdk.Tls;
 
 namespace Ogrt.Outputs.Splunk.Hec;
 
 /// <summary>The validated settings of a Splunk output in HEC mode (see docs/splunk.md).</summary>
 internal sealed class SplunkHecSettings
 {
-    /// <summary>The settings <see cref="Read"/> reads.</summary>
-    public static readonly string[] Keys =
-    [
-        "Url", "Token", "Source", "SourceType", "Index", "Gzip", "MaxRequestBytes", "UseAck", "AckTimeout", "AckPollInterval",
-        "RequestTimeout", .. TlsSettings.Keys,
-    ];
-
     /// <summary>The HEC base URL, e.g. https://splunk.example.org:8088/.</summary>
     public required Uri Url { get; init; }
 
@@ -35,28 +29,35 @@ internal sealed class SplunkHecSettings
 
     public TimeSpan RequestTimeout { get; init; }
 
-    public required TlsSettings Tls { get; init; }
+    public required ServerCertificateCheck Tls { get; init; }
 
-    public static SplunkHecSettings Read(SectionReader reader)
+    /// <summary>The HEC mode's settings from <paramref name="options"/>; problems go to <paramref name="errors"/>.</summary>
+    public static SplunkHecSettings From(SplunkOptions options, string section, ServerCertificateCheck tls, ConfigurationErrors errors)
     {
-        var url = reader.ParseHttpUrl("Url", reader.GetRequiredString("Url"));
-        string token = reader.GetRequiredString("Token");
-        if (token.Any(char.IsWhiteSpace))
-            throw reader.Error("Token", "must not contain white space");
+        string url = options.Url?.Trim() ?? "";
+        if (url.Length == 0)
+            errors.Add($"{section}:Url", "is required (the HTTP Event Collector's base URL, e.g. https://splunk:8088)");
+        else if (HttpUrl.Problem(url) is { } problem)
+            errors.Add($"{section}:Url", problem);
+        string token = options.Token?.Trim() ?? "";
+        if (token.Length == 0)
+            errors.Add($"{section}:Token", "is required (the HEC token)");
+        else if (token.Any(char.IsWhiteSpace))
+            errors.Add($"{section}:Token", "must not contain white space");
         return new SplunkHecSettings
         {
-            Url = url,
+            Url = url.Length == 0 || HttpUrl.Problem(url) is not null ? new Uri("http://invalid/") : HttpUrl.Parse(url),
             Token = token,
-            Source = reader.GetString("Source") ?? "ogrt",
-            SourceType = reader.GetString("SourceType") ?? "ogrt",
-            Index = reader.GetString("Index"),
-            Gzip = reader.GetBool("Gzip", false),
-            MaxRequestBytes = reader.GetInt("MaxRequestBytes", 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
-            UseAck = reader.GetBool("UseAck", false),
-            AckTimeout = reader.GetDuration("AckTimeout", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),
-            AckPollInterval = reader.GetDuration("AckPollInterval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10)),
-            RequestTimeout = reader.GetDuration("RequestTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
-            Tls = TlsSettings.Read(reader),
+            Source = options.Source,
+            SourceType = options.SourceType,
+            Index = string.IsNullOrWhiteSpace(options.Index) ? null : options.Index.Trim(),
+            Gzip = options.Gzip,
+            MaxRequestBytes = options.MaxRequestBytes,
+            UseAck = options.UseAck,
+            AckTimeout = options.AckTimeout,
+            AckPollInterval = options.AckPollInterval,
+            RequestTimeout = options.RequestTimeout,
+            Tls = tls,
         };
     }
 }

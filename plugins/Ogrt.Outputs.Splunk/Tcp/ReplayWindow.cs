@@ -1,4 +1,4 @@
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Buffers;
 
 namespace Ogrt.Outputs.Splunk.Tcp;
 

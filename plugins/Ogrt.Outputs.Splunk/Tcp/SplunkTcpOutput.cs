@@ -3,7 +3,8 @@ using System.Security.Authentication;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Ogrt.Outputs.Abstractions;
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Buffers;
+using Ogrt.Outputs.Sdk.Metrics;
 
 namespace Ogrt.Outputs.Splunk.Tcp;
 
@@ -33,7 +34,7 @@ internal sealed class SplunkTcpOutput : IOutput
         _context = context;
         _settings = settings;
         _logger = context.Logger;
-        _metrics = new OutputMetrics(context.Meter, "ogrt.splunk", context.MetricTags);
+        _metrics = new OutputMetrics(context.Meter, context.MetricTags);
         _replay = new ReplayWindow(settings.ReplayBytes);
     }
 

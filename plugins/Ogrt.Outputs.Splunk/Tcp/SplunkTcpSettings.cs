@@ -1,17 +1,11 @@
-using Ogrt.Outputs.Shared;
+using Ogrt.Outputs.Sdk.Configuration;
+using Ogrt.Outputs.Sdk.Tls;
 
 namespace Ogrt.Outputs.Splunk.Tcp;
 
 /// <summary>The validated settings of a Splunk output in TCP mode (see docs/splunk.md).</summary>
 internal sealed class SplunkTcpSettings
 {
-    /// <summary>The settings <see cref="Read"/> reads.</summary>
-    public static readonly string[] Keys =
-    [
-        "Host", "Port", "Tls", "ServerName", "ConnectTimeout", "WriteTimeout", "CloseTimeout", "MaxReconnectDelay", "ReplayBytes",
-        .. TlsSettings.Keys,
-    ];
-
     public required string Host { get; init; }
 
     public int Port { get; init; }
@@ -21,7 +15,7 @@ internal sealed class SplunkTcpSettings
     /// <summary>The name the server certificate must carry; the host by default.</summary>
     public required string ServerName { get; init; }
 
-    public required TlsSettings TlsSettings { get; init; }
+    public required ServerCertificateCheck TlsSettings { get; init; }
 
     public TimeSpan ConnectTimeout { get; init; }
 
@@ -34,30 +28,30 @@ internal sealed class SplunkTcpSettings
     /// <summary>How many bytes of recent batches are sent again on a new connection.</summary>
     public int ReplayBytes { get; init; }
 
-    public static SplunkTcpSettings Read(SectionReader reader)
+    /// <summary>The TCP mode's settings from <paramref name="options"/>; problems go to <paramref name="errors"/>.</summary>
+    public static SplunkTcpSettings From(SplunkOptions options, string section, ServerCertificateCheck tls, ConfigurationErrors errors)
     {
-        string host = reader.GetRequiredString("Host");
-        if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
-            throw reader.Error("Host", $"'{host}' is not a host name or IP address");
-        int port = reader.GetInt("Port", 0, 1, 65535);
-        if (port == 0)
-            throw reader.Error("Port", "is required (the Splunk TCP input's port)");
-        bool tls = reader.GetBool("Tls", false);
-        var tlsSettings = TlsSettings.Read(reader);
-        if (!tls && (tlsSettings.SkipVerify || reader.GetString("CaFile") is not null))
-            throw reader.Error("Tls", "CaFile and InsecureSkipVerify need Tls: true");
+        string host = options.Host?.Trim() ?? "";
+        if (host.Length == 0)
+            errors.Add($"{section}:Host", "is required (the Splunk indexer's host name or address)");
+        else if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
+            errors.Add($"{section}:Host", $"'{host}' is not a host name or IP address");
+        if (options.Port is null)
+            errors.Add($"{section}:Port", "is required (the Splunk TCP input's port)");
+        if (!options.Tls && (options.InsecureSkipVerify || !string.IsNullOrWhiteSpace(options.CaFile)))
+            errors.Add($"{section}:Tls", "CaFile and InsecureSkipVerify need Tls: true");
         return new SplunkTcpSettings
         {
             Host = host,
-            Port = port,
-            Tls = tls,
-            ServerName = reader.GetString("ServerName") ?? host,
-            TlsSettings = tlsSettings,
-            ConnectTimeout = reader.GetDuration("ConnectTimeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10)),
-            WriteTimeout = reader.GetDuration("WriteTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
-            CloseTimeout = reader.GetDuration("CloseTimeout", TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeSpan.FromMinutes(10)),
-            MaxReconnectDelay = reader.GetDuration("MaxReconnectDelay", TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1)),
-            ReplayBytes = reader.GetInt("ReplayBytes", 4 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+            Port = options.Port ?? 0,
+            Tls = options.Tls,
+            ServerName = string.IsNullOrWhiteSpace(options.ServerName) ? host : options.ServerName.Trim(),
+            TlsSettings = tls,
+            ConnectTimeout = options.ConnectTimeout,
+            WriteTimeout = options.WriteTimeout,
+            CloseTimeout = options.CloseTimeout,
+            MaxReconnectDelay = options.MaxReconnectDelay,
+            ReplayBytes = options.ReplayBytes,
         };
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Dispatching;
 using Ogrt.Collector.Metrics;
+using Ogrt.Collector.Spooling;
 using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Collector.Tests.Support;
@@ -13,18 +14,20 @@ internal sealed class PipelineHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public PipelineHarness(Func<OutputSettings, OutputSettings>? adjust = null)
+    /// <param name="time">The clock of the pipeline and its queue; the system clock by default.</param>
+    /// <param name="wrapSpoolStore">Puts something (a slow disk) between the spool and its files.</param>
+    public PipelineHarness(Func<OutputOptions, OutputOptions>? adjust = null, TimeProvider? time = null, Func<ISegmentStore, ISegmentStore>? wrapSpoolStore = null)
     {
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new CollectorMetrics(_services.GetRequiredService<IMeterFactory>());
         Metrics = new MetricsRecorder(metrics.Meter);
-        var settings = new OutputSettings
+        var settings = new OutputOptions
         {
             Name = "Under-test",
             Type = "Test",
             Workers = 1,
             QueueCapacity = 1000,
-            QueueBytes = OutputSettings.DefaultQueueBytes,
+            QueueBytes = OutputOptions.DefaultQueueBytes,
             BatchSize = 100,
             BatchInterval = TimeSpan.FromMilliseconds(20),
             RetryInitialDelay = TimeSpan.FromMilliseconds(5),
@@ -34,10 +37,10 @@ internal sealed class PipelineHarness : IAsyncDisposable
         };
         Settings = adjust is null ? settings : adjust(settings);
         var tags = new TagList { { "output", Settings.Name }, { "type", Settings.Type } };
-        Pipeline = new OutputPipeline(Settings, Output, metrics, tags, Logger, TimeProvider.System);
+        Pipeline = new OutputPipeline(Settings, Output, metrics, tags, Logger, time ?? TimeProvider.System, wrapSpoolStore);
     }
 
-    public OutputSettings Settings { get; }
+    public OutputOptions Settings { get; }
     public RecordingOutput Output { get; } = new();
     public RecordingLogger Logger { get; } = new();
     public OutputPipeline Pipeline { get; }

@@ -20,12 +20,14 @@ internal sealed class TestOutputFactory : IOutputFactory
 
     public string Type { get; }
 
-    public IReadOnlyCollection<string> Settings => [];
-
     public RecordingOutput this[string name] => _outputs[name];
 
     public IOutput Create(OutputContext context)
     {
+        // The test output reads no settings: like a real plugin, it refuses every key it is given.
+        var unknown = context.Configuration.GetChildren().Select(setting => $"{setting.Path}: is not a known setting").ToList();
+        if (unknown.Count > 0)
+            throw new OutputConfigurationException(unknown);
         var output = new RecordingOutput();
         _configure?.Invoke(context.Name, output);
         _outputs[context.Name] = output;
