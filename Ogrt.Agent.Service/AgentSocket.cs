@@ -15,7 +15,6 @@ internal sealed unsafe class AgentSocket : IDisposable
 {
     /// <summary>sd_listen_fds(3): the first passed descriptor.</summary>
     private const int FirstListenDescriptor = 3;
-    private const int ControlLength = 64;
 
     private readonly int _descriptor;
     private readonly byte* _control;
@@ -24,7 +23,7 @@ internal sealed unsafe class AgentSocket : IDisposable
     {
         _descriptor = descriptor;
         Description = description;
-        _control = (byte*)NativeMemory.AllocZeroed(ControlLength);
+        _control = (byte*)NativeMemory.AllocZeroed(ControlMessages.BufferLength);
         int on = 1;
         SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_PASSCRED, &on, sizeof(int));
         // A timeout lets the receive loop notice SIGTERM and write its counters while idle.
@@ -76,23 +75,26 @@ internal sealed unsafe class AgentSocket : IDisposable
 
     /// <summary>
     /// Waits up to a second for one message. <paramref name="length"/> is its full length (it was
-    /// cut when that exceeds <paramref name="capacity"/>).
+    /// cut when that exceeds <paramref name="capacity"/>). <paramref name="passedDescriptor"/>:
+    /// the descriptor the sender passed (a gate: its root directory), -1 if none; the caller
+    /// closes it, whatever the outcome.
     /// </summary>
-    public ReceiveOutcome Receive(byte* buffer, int capacity, out int length, out Credentials credentials)
+    public ReceiveOutcome Receive(byte* buffer, int capacity, out int length, out Credentials credentials, out int passedDescriptor)
     {
         credentials = default;
+        passedDescriptor = -1;
         length = 0;
         var vector = new IoVector { Base = buffer, Length = (nuint)capacity };
-        var header = new MessageHeader { Vectors = &vector, VectorCount = 1, Control = _control, ControlLength = ControlLength };
+        var header = new MessageHeader { Vectors = &vector, VectorCount = 1, Control = _control, ControlLength = ControlMessages.BufferLength };
         // MSG_TRUNC: return the real length of an oversized datagram.
-        nint received = SocketCalls.recvmsg(_descriptor, &header, SocketCalls.MSG_TRUNC);
+        nint received = SocketCalls.recvmsg(_descriptor, &header, SocketCalls.MSG_TRUNC | SocketCalls.MSG_CMSG_CLOEXEC);
         if (received < 0)
         {
             int error = Marshal.GetLastSystemError();
             return error is SocketCalls.EAGAIN or SocketCalls.EINTR ? ReceiveOutcome.Idle : ReceiveOutcome.Failed;
         }
         length = (int)Math.Min(received, int.MaxValue);
-        if (!TryReadCredentials(header, out credentials))
+        if (!ControlMessages.Read(header, out credentials, out passedDescriptor))
             return ReceiveOutcome.NoCredentials;
         return length > capacity ? ReceiveOutcome.Oversized : ReceiveOutcome.Message;
     }
@@ -101,30 +103,5 @@ internal sealed unsafe class AgentSocket : IDisposable
     {
         Libc.close(_descriptor);
         NativeMemory.Free(_control);
-    }
-
-    private static bool TryReadCredentials(in MessageHeader header, out Credentials credentials)
-    {
-        credentials = default;
-        if ((header.Flags & SocketCalls.MSG_CTRUNC) != 0)
-            return false;
-        // struct cmsghdr: size_t len; int level; int type; then the data (16-byte header on LP64).
-        byte* control = (byte*)header.Control;
-        nuint offset = 0;
-        while (offset + 16 <= header.ControlLength)
-        {
-            nuint length = *(nuint*)(control + offset);
-            int level = *(int*)(control + offset + 8);
-            int type = *(int*)(control + offset + 12);
-            if (length < 16 || offset + length > header.ControlLength)
-                return false;
-            if (level == SocketCalls.SOL_SOCKET && type == SocketCalls.SCM_CREDENTIALS && length >= 16 + (nuint)sizeof(Credentials))
-            {
-                credentials = *(Credentials*)(control + offset + 16);
-                return true;
-            }
-            offset += (length + 7) & ~(nuint)7;
-        }
-        return false;
     }
 }

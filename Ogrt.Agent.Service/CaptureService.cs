@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Ogrt.Agent.Capture;
+using Ogrt.Agent.Interop;
 using Ogrt.Agent.Settings;
 using Ogrt.Agent.Wire;
 using Ogrt.Agent.Service.Interop;
@@ -15,13 +16,15 @@ internal sealed unsafe class CaptureService : IDisposable
 {
     private static readonly TimeSpan CountersInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MalformedLogInterval = TimeSpan.FromSeconds(10);
+    /// <summary>How long a resolved object path is reused (bench/agent/service/README.md).</summary>
+    private static readonly TimeSpan RealPathLifetime = TimeSpan.FromSeconds(1);
 
     private readonly AgentSocket _socket;
     private readonly CollectorSender _collector;
     private readonly string? _countersPath;
     private readonly UidRateLimiter _rateLimiter;
     private readonly UserNameCache _userNames = new(TimeSpan.FromMinutes(5));
-    private readonly MessageObjectList _objects = new();
+    private readonly MessageObjectList _objects = new(new RealPathCache(RealPathLifetime));
     private readonly ServiceCounters _counters = new();
     private readonly byte[] _hostname;
     private readonly byte[] _datagram = new byte[ProcessInfoEncoder.MaxDatagramLength];
@@ -53,13 +56,13 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         while (!_stopping)
         {
-            var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, out int length, out var credentials);
+            var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, out int length, out var credentials, out int rootDescriptor);
             long now = Environment.TickCount64;
             switch (outcome)
             {
                 case ReceiveOutcome.Message:
                     _counters.Received++;
-                    Handle(length, credentials, now);
+                    Handle(length, credentials, rootDescriptor, now);
                     break;
                 case ReceiveOutcome.Oversized:
                 case ReceiveOutcome.NoCredentials:
@@ -71,6 +74,8 @@ internal sealed unsafe class CaptureService : IDisposable
                     Thread.Sleep(10);
                     break;
             }
+            if (rootDescriptor >= 0)
+                Libc.close(rootDescriptor);
             if (now >= _nextCountersWrite)
                 WriteCounters(now);
         }
@@ -83,7 +88,7 @@ internal sealed unsafe class CaptureService : IDisposable
         NativeMemory.Free(_strings);
     }
 
-    private void Handle(int length, Credentials credentials, long now)
+    private void Handle(int length, Credentials credentials, int rootDescriptor, long now)
     {
         if (AgentMessage.IsFallbackNotice(_buffer, length))
         {
@@ -103,7 +108,7 @@ internal sealed unsafe class CaptureService : IDisposable
         }
         var environment = new EnvironmentBlock(message.Environment);
         var settings = CaptureSettings.Read(environment);
-        _objects.Fill(message.Objects, message.ObjectCount, message.ExecutablePath);
+        var objects = _objects.Fill(message.Objects, message.ObjectCount, message.WorkingDirectory, ProcessRoot.Of(rootDescriptor), now, out var programSignature);
         var snapshot = new ProcessSnapshot
         {
             Binpath = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(message.ExecutablePath),
@@ -116,8 +121,8 @@ internal sealed unsafe class CaptureService : IDisposable
             Uid = credentials.Uid,
             Gid = credentials.Gid,
             Truncated = message.Truncated,
-            SharedObjects = _objects,
-            Signature = _objects.ExecutableSignature,
+            SharedObjects = objects,
+            Signature = programSignature,
         };
         SettingsFields.Fill(ref snapshot, settings, environment, message.Arguments, message.ArgumentCount);
         if (message.Truncated)

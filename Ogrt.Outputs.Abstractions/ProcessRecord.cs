@@ -1,53 +1,53 @@
+using Ogrt.Outputs.Abstractions.Schema;
+
 namespace Ogrt.Outputs.Abstractions;
 
 /// <summary>
-/// One tracked process as the collector received it: the decoded ProcessInfo of the wire
-/// protocol plus what the collector knows about its arrival. Outputs treat it as read-only;
-/// the same instance is shared by every output.
+/// One record as the collector received it: a decoded ProcessInfo (a start) or ProcessEnd (an
+/// end), its fields as <see cref="RecordSchema"/> reads them from protocol/ogrt.proto, plus
+/// what the collector knows about its arrival. Outputs treat it as read-only; the same
+/// instance is shared by every output. Created by <see cref="RecordReader"/>.
 /// </summary>
-public sealed class ProcessRecord
+public sealed class ProcessRecord : RecordMessage
 {
-    public required string Binpath { get; init; }
-    public required int Pid { get; init; }
-    public required int ParentPid { get; init; }
+    internal ProcessRecord(RecordSchema schema, object?[] objects, long[] numbers, ulong present, DateTimeOffset receivedAt, string? sourceAddress)
+        : base(schema.Message, objects, numbers, present)
+    {
+        RecordSchema = schema;
+        ReceivedAt = receivedAt;
+        SourceAddress = sourceAddress;
+    }
 
-    /// <summary>Start time, seconds since the Unix epoch (upstream's <c>time</c>).</summary>
-    public required long Time { get; init; }
+    public RecordSchema RecordSchema { get; }
 
-    /// <summary>OGRT watermark UUID of the executable, if it has one.</summary>
-    public string? Signature { get; init; }
-    public string? JobId { get; init; }
-    public string? Username { get; init; }
-    public string? Hostname { get; init; }
-    public string? Cmdline { get; init; }
-
-    /// <summary>Captured environment, each entry "NAME=value".</summary>
-    public IReadOnlyList<string> EnvironmentVariables { get; init; } = [];
-    public IReadOnlyList<string> Arguments { get; init; } = [];
-    public IReadOnlyList<SharedObjectRecord> SharedObjects { get; init; } = [];
-    public IReadOnlyList<ModuleRecord> LoadedModules { get; init; } = [];
-
-    // OGRT.NET additions; absent when an upstream agent sent the record.
-    public uint? Uid { get; init; }
-    public uint? Gid { get; init; }
-    public string? Cwd { get; init; }
-
-    /// <summary>Start time, microseconds since the Unix epoch.</summary>
-    public long? TimeMicroseconds { get; init; }
-    public string? AgentVersion { get; init; }
-
-    /// <summary>The agent dropped data to keep the datagram under the UDP size limit.</summary>
-    public bool Truncated { get; init; }
+    public RecordKind Kind => RecordSchema.Kind;
 
     /// <summary>When the collector received the datagram.</summary>
-    public required DateTimeOffset ReceivedAt { get; init; }
+    public DateTimeOffset ReceivedAt { get; }
 
     /// <summary>The sender's address as the collector saw it, e.g. "10.0.0.5".</summary>
-    public string? SourceAddress { get; init; }
+    public string? SourceAddress { get; }
+
+    // The key of the run: for an end record, that of its start record.
+
+    public string? Hostname => GetText(RecordSchema.Hostname);
+
+    public int Pid => TryGetNumber(RecordSchema.Pid, out long pid) ? (int)pid : 0;
+
+    public string Binpath => GetText(RecordSchema.Binpath) ?? "";
+
+    /// <summary>Start time, seconds since the Unix epoch (upstream's <c>time</c>).</summary>
+    public long Time => RecordSchema.StartSeconds is { } seconds
+        ? TryGetNumber(seconds, out long time) ? time : 0
+        : (TimeMicroseconds ?? 0) / 1_000_000;
+
+    /// <summary>Start time, microseconds since the Unix epoch; absent when an upstream agent sent the record.</summary>
+    public long? TimeMicroseconds => TryGetNumber(RecordSchema.StartMicroseconds, out long microseconds) ? microseconds : null;
 
     /// <summary>
-    /// How far <see cref="Time"/> may be from <see cref="ReceivedAt"/> before the record is
-    /// flagged: the agent sends at process start, so more means a wrong clock or a forged record.
+    /// How far the start <see cref="Time"/> may be from <see cref="ReceivedAt"/> before a start
+    /// record is flagged: the agent sends at process start, so more means a wrong clock or a
+    /// forged record. (An end record arrives when the run ends, any time after its start.)
     /// </summary>
     public static readonly TimeSpan MaxClockOffset = TimeSpan.FromMinutes(10);
 
@@ -62,46 +62,32 @@ public sealed class ProcessRecord
         {
             // Computed on first use; a race computes the same value twice, which is harmless.
             if (_approximateBytes == 0)
-                _approximateBytes = (int)Math.Min(int.MaxValue, MeasureBytes());
+            {
+                const int RecordObject = 96;
+                long bytes = RecordObject + MeasureBytes() + (SourceAddress is null ? 0 : 24 + (2L * SourceAddress.Length));
+                _approximateBytes = (int)Math.Min(int.MaxValue, bytes);
+            }
             return _approximateBytes;
         }
     }
 
     private int _approximateBytes;
 
-    private long MeasureBytes()
-    {
-        // The object itself, then each string and list with its object header and array slots.
-        const int RecordObject = 160;
-        const int SmallObject = 32;
-        long bytes = RecordObject + StringBytes(Binpath) + StringBytes(Signature) + StringBytes(JobId) + StringBytes(Username)
-                     + StringBytes(Hostname) + StringBytes(Cmdline) + StringBytes(Cwd) + StringBytes(AgentVersion) + StringBytes(SourceAddress);
-        bytes += ListBytes(EnvironmentVariables.Count) + ListBytes(Arguments.Count) + ListBytes(SharedObjects.Count) + ListBytes(LoadedModules.Count);
-        for (int i = 0; i < EnvironmentVariables.Count; i++)
-            bytes += StringBytes(EnvironmentVariables[i]);
-        for (int i = 0; i < Arguments.Count; i++)
-            bytes += StringBytes(Arguments[i]);
-        for (int i = 0; i < SharedObjects.Count; i++)
-            bytes += SmallObject + StringBytes(SharedObjects[i].Path) + StringBytes(SharedObjects[i].Signature);
-        for (int i = 0; i < LoadedModules.Count; i++)
-            bytes += SmallObject + StringBytes(LoadedModules[i].Name);
-        return bytes;
-
-        static long StringBytes(string? value) => value is null ? 0 : 24 + 2L * value.Length;
-        static long ListBytes(int count) => count == 0 ? 0 : SmallObject + 8L * count;
-    }
-
     /// <summary>What is implausible about this record (derived from its fields, not stored).</summary>
     public RecordAnomalies Anomalies
     {
         get
         {
-            long received = ReceivedAt.ToUnixTimeSeconds();
-            long offset = (long)MaxClockOffset.TotalSeconds;
             var anomalies = Pid <= 0 ? RecordAnomalies.Pid : RecordAnomalies.None;
-            // Compared without subtracting from Time, which the sender chooses and may overflow.
-            if (Time < received - offset || Time > received + offset)
-                anomalies |= RecordAnomalies.Time;
+            if (Kind == RecordKind.Start)
+            {
+                long received = ReceivedAt.ToUnixTimeSeconds();
+                long offset = (long)MaxClockOffset.TotalSeconds;
+                long time = Time;
+                // Compared without subtracting from Time, which the sender chooses and may overflow.
+                if (time < received - offset || time > received + offset)
+                    anomalies |= RecordAnomalies.Time;
+            }
             return anomalies;
         }
     }

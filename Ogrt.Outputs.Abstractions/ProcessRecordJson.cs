@@ -1,13 +1,17 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Ogrt.Outputs.Abstractions.Schema;
 
 namespace Ogrt.Outputs.Abstractions;
 
 /// <summary>
-/// The canonical JSON shape of a record, shared by every output: upstream OGRT's snake_case
-/// fields in upstream's order (absent optional fields and empty lists are omitted, as the
-/// upstream server's omitempty encoding does), then the OGRT.NET additions.
+/// The canonical JSON shape of a record, shared by every output: the fields of its message in
+/// ogrt.proto's order under their ogrt.proto names (upstream's snake_case fields, then the
+/// OGRT.NET additions; absent fields, false bools and empty lists are omitted, as the upstream
+/// server's omitempty encoding does), then what the collector adds. An end record starts with
+/// <c>"record":"end"</c>; a start record has no such member, so its JSON is what it always was.
 /// </summary>
 public static class ProcessRecordJson
 {
@@ -22,6 +26,20 @@ public static class ProcessRecordJson
         SkipValidation = true,
     };
 
+    /// <summary>The members the collector adds after the message's fields, for the index mapping.</summary>
+    public static class CollectorFields
+    {
+        /// <summary>"end" on end records (absent on start records).</summary>
+        public const string Record = "record";
+
+        /// <summary>What is implausible about the record (<see cref="RecordAnomalies"/>), as field names.</summary>
+        public const string Anomalies = "anomalies";
+
+        public const string ReceivedAt = "received_at";
+
+        public const string SourceAddress = "source_address";
+    }
+
     /// <summary>Writes the record as one JSON object.</summary>
     public static void Write(Utf8JsonWriter writer, ProcessRecord record)
     {
@@ -29,59 +47,75 @@ public static class ProcessRecordJson
         ArgumentNullException.ThrowIfNull(record);
 
         writer.WriteStartObject();
-        writer.WriteString(Names.Binpath, record.Binpath);
-        writer.WriteNumber(Names.Pid, record.Pid);
-        writer.WriteNumber(Names.ParentPid, record.ParentPid);
-        writer.WriteNumber(Names.Time, record.Time);
-        WriteOptional(writer, Names.Signature, record.Signature);
-        WriteOptional(writer, Names.JobId, record.JobId);
-        WriteOptional(writer, Names.Username, record.Username);
-        WriteOptional(writer, Names.Hostname, record.Hostname);
-        WriteOptional(writer, Names.Cmdline, record.Cmdline);
-        WriteStrings(writer, Names.EnvironmentVariables, record.EnvironmentVariables);
-        WriteStrings(writer, Names.Arguments, record.Arguments);
-
-        if (record.SharedObjects.Count > 0)
-        {
-            writer.WriteStartArray(Names.SharedObjects);
-            // Indexed loops: foreach over IReadOnlyList<T> boxes an enumerator per list.
-            for (int i = 0; i < record.SharedObjects.Count; i++)
-            {
-                var sharedObject = record.SharedObjects[i];
-                writer.WriteStartObject();
-                writer.WriteString(Names.Path, sharedObject.Path);
-                WriteOptional(writer, Names.Signature, sharedObject.Signature);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-        }
-
-        if (record.LoadedModules.Count > 0)
-        {
-            writer.WriteStartArray(Names.LoadedModules);
-            for (int i = 0; i < record.LoadedModules.Count; i++)
-            {
-                writer.WriteStartObject();
-                writer.WriteString(Names.Name, record.LoadedModules[i].Name);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-        }
-
-        if (record.Uid is { } uid)
-            writer.WriteNumber(Names.Uid, uid);
-        if (record.Gid is { } gid)
-            writer.WriteNumber(Names.Gid, gid);
-        WriteOptional(writer, Names.Cwd, record.Cwd);
-        if (record.TimeMicroseconds is { } timeUs)
-            writer.WriteNumber(Names.TimeUs, timeUs);
-        WriteOptional(writer, Names.AgentVersion, record.AgentVersion);
-        if (record.Truncated)
-            writer.WriteBoolean(Names.Truncated, true);
+        if (record.Kind == RecordKind.End)
+            writer.WriteString(Names.Record, Names.End);
+        WriteFields(writer, record);
         WriteAnomalies(writer, record.Anomalies);
         writer.WriteString(Names.ReceivedAt, record.ReceivedAt.UtcDateTime);
-        WriteOptional(writer, Names.SourceAddress, record.SourceAddress);
+        if (record.SourceAddress is not null)
+            writer.WriteString(Names.SourceAddress, record.SourceAddress);
         writer.WriteEndObject();
+    }
+
+    private static void WriteFields(Utf8JsonWriter writer, RecordMessage message)
+    {
+        var fields = message.Schema.FieldArray;
+        for (int i = 0; i < fields.Length; i++)
+        {
+            var field = fields[i];
+            if (!field.HoldsObject)
+            {
+                WriteNumber(writer, field, message);
+                continue;
+            }
+            object? value = message.ObjectAt(field);
+            if (value is null)
+                continue;
+            // The reader stores each kind as one type (see RecordMessage), so no cast needs checking.
+            if (field.Kind == FieldKind.Text)
+            {
+                if (!field.IsRepeated)
+                {
+                    writer.WriteString(field.JsonName, Unsafe.As<string>(value));
+                    continue;
+                }
+                writer.WriteStartArray(field.JsonName);
+                foreach (string text in Unsafe.As<string[]>(value))
+                    writer.WriteStringValue(text);
+                writer.WriteEndArray();
+                continue;
+            }
+            if (!field.IsRepeated)
+            {
+                WriteMessage(writer, field.JsonName, Unsafe.As<RecordMessage>(value));
+                continue;
+            }
+            writer.WriteStartArray(field.JsonName);
+            foreach (var nested in Unsafe.As<RecordMessage[]>(value))
+            {
+                writer.WriteStartObject();
+                WriteFields(writer, nested);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+    }
+
+    private static void WriteMessage(Utf8JsonWriter writer, JsonEncodedText name, RecordMessage message)
+    {
+        writer.WriteStartObject(name);
+        WriteFields(writer, message);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, SchemaField field, RecordMessage message)
+    {
+        if (!message.NumberAt(field, out long value))
+            return;
+        if (field.Kind != FieldKind.Bool)
+            writer.WriteNumber(field.JsonName, value);
+        else if (value != 0)
+            writer.WriteBoolean(field.JsonName, true);
     }
 
     /// <summary>
@@ -110,12 +144,6 @@ public static class ProcessRecordJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteOptional(Utf8JsonWriter writer, JsonEncodedText name, string? value)
-    {
-        if (value is not null)
-            writer.WriteString(name, value);
-    }
-
     private static void WriteAnomalies(Utf8JsonWriter writer, RecordAnomalies anomalies)
     {
         if (anomalies == RecordAnomalies.None)
@@ -128,42 +156,15 @@ public static class ProcessRecordJson
         writer.WriteEndArray();
     }
 
-    private static void WriteStrings(Utf8JsonWriter writer, JsonEncodedText name, IReadOnlyList<string> values)
-    {
-        if (values.Count == 0)
-            return;
-        writer.WriteStartArray(name);
-        for (int i = 0; i < values.Count; i++)
-            writer.WriteStringValue(values[i]);
-        writer.WriteEndArray();
-    }
-
-    /// <summary>Pre-encoded property names, so writing a record does not re-encode them.</summary>
+    /// <summary>Pre-encoded names of what the collector adds; field names come from the schema.</summary>
     private static class Names
     {
-        public static readonly JsonEncodedText Binpath = JsonEncodedText.Encode("binpath");
-        public static readonly JsonEncodedText Anomalies = JsonEncodedText.Encode("anomalies");
+        public static readonly JsonEncodedText Record = JsonEncodedText.Encode(CollectorFields.Record);
+        public static readonly JsonEncodedText End = JsonEncodedText.Encode("end");
+        public static readonly JsonEncodedText Anomalies = JsonEncodedText.Encode(CollectorFields.Anomalies);
         public static readonly JsonEncodedText Pid = JsonEncodedText.Encode("pid");
-        public static readonly JsonEncodedText ParentPid = JsonEncodedText.Encode("parent_pid");
         public static readonly JsonEncodedText Time = JsonEncodedText.Encode("time");
-        public static readonly JsonEncodedText Signature = JsonEncodedText.Encode("signature");
-        public static readonly JsonEncodedText JobId = JsonEncodedText.Encode("job_id");
-        public static readonly JsonEncodedText Username = JsonEncodedText.Encode("username");
-        public static readonly JsonEncodedText Hostname = JsonEncodedText.Encode("hostname");
-        public static readonly JsonEncodedText Cmdline = JsonEncodedText.Encode("cmdline");
-        public static readonly JsonEncodedText EnvironmentVariables = JsonEncodedText.Encode("environment_variables");
-        public static readonly JsonEncodedText Arguments = JsonEncodedText.Encode("arguments");
-        public static readonly JsonEncodedText SharedObjects = JsonEncodedText.Encode("shared_objects");
-        public static readonly JsonEncodedText Path = JsonEncodedText.Encode("path");
-        public static readonly JsonEncodedText LoadedModules = JsonEncodedText.Encode("loaded_modules");
-        public static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
-        public static readonly JsonEncodedText Uid = JsonEncodedText.Encode("uid");
-        public static readonly JsonEncodedText Gid = JsonEncodedText.Encode("gid");
-        public static readonly JsonEncodedText Cwd = JsonEncodedText.Encode("cwd");
-        public static readonly JsonEncodedText TimeUs = JsonEncodedText.Encode("time_us");
-        public static readonly JsonEncodedText AgentVersion = JsonEncodedText.Encode("agent_version");
-        public static readonly JsonEncodedText Truncated = JsonEncodedText.Encode("truncated");
-        public static readonly JsonEncodedText ReceivedAt = JsonEncodedText.Encode("received_at");
-        public static readonly JsonEncodedText SourceAddress = JsonEncodedText.Encode("source_address");
+        public static readonly JsonEncodedText ReceivedAt = JsonEncodedText.Encode(CollectorFields.ReceivedAt);
+        public static readonly JsonEncodedText SourceAddress = JsonEncodedText.Encode(CollectorFields.SourceAddress);
     }
 }

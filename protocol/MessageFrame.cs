@@ -36,13 +36,18 @@ public static class MessageFrame
     }
 
     /// <summary>Frames a ProcessInfo as one datagram (header + payload).</summary>
-    public static byte[] Encode(ProcessInfo info)
+    public static byte[] Encode(ProcessInfo info) => Encode(info, MessageType.ProcessInfoMsg);
+
+    public static byte[] Encode(ProcessEnd end) => Encode(end, MessageType.ProcessEndMsg);
+
+    /// <summary>The datagram of a message: header, then the serialized message.</summary>
+    public static byte[] Encode(IMessage message, MessageType type)
     {
-        ArgumentNullException.ThrowIfNull(info);
-        int size = info.CalculateSize();
+        ArgumentNullException.ThrowIfNull(message);
+        int size = message.CalculateSize();
         var datagram = new byte[HeaderSize + size];
-        WriteHeader(datagram, MessageType.ProcessInfoMsg, size);
-        info.WriteTo(datagram.AsSpan(HeaderSize));
+        WriteHeader(datagram, type, size);
+        message.WriteTo(datagram.AsSpan(HeaderSize));
         return datagram;
     }
 }

@@ -1,46 +1,24 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ogrt.Agent.Interop;
-using Ogrt.Agent.Wire;
 
 namespace Ogrt.Agent.Capture;
 
 /// <summary>
-/// The objects of the tracked process's link map (<c>dl_iterate_phdr</c>) with their
-/// watermarks. Only the first <c>object_count</c> entries are the tracked process's; what
-/// follows was loaded for the capture. The main program (empty name) is reported under its
-/// resolved executable path. Paths and signatures point into the link map and mapped notes.
+/// The shared objects of the tracked process's link map (<c>dl_iterate_phdr</c>) with their
+/// watermarks, for the fork path. Only the first <c>object_count</c> entries are the tracked
+/// process's; what follows was loaded for the capture. The capture process shares the tracked
+/// process's mount namespace, root and working directory, so <c>realpath</c> here resolves each
+/// name as the process sees it. Left out, as upstream does: the main program (the first entry;
+/// it is the record's binpath and signature) and the vDSO (no file: the entry whose segments
+/// hold the address the kernel gives as AT_SYSINFO_EHDR).
 /// </summary>
-internal sealed unsafe class LoadedObjectList : ISharedObjectList
+internal static unsafe class LoadedObjectList
 {
-    private readonly NativeTextList _paths;
-    private readonly NativeTextList _signatures;
-    private readonly int _limit;
-    private readonly byte* _executablePath;
-    private int _visited;
-    private int _executableIndex = -1;
-
-    private LoadedObjectList(int limit, byte* executablePath)
+    public static SharedObjectTable Capture(int objectCount, out ReadOnlySpan<byte> programSignature)
     {
-        _limit = limit;
-        _executablePath = executablePath;
-        _paths = new NativeTextList(Math.Min(limit, 64));
-        _signatures = new NativeTextList(Math.Min(limit, 64));
-    }
-
-    public int Count => _paths.Count;
-
-    /// <summary>The watermark of the main program, if it is in the list and has one.</summary>
-    public ReadOnlySpan<byte> ExecutableSignature => _executableIndex >= 0 ? _signatures[_executableIndex] : default;
-
-    public ReadOnlySpan<byte> PathAt(int index) => _paths[index];
-
-    public ReadOnlySpan<byte> SignatureAt(int index) => _signatures[index];
-
-    public static LoadedObjectList Capture(int objectCount, byte* executablePath)
-    {
-        var list = new LoadedObjectList(Math.Max(objectCount, 0), executablePath);
-        var handle = GCHandle.Alloc(list);
+        var visit = new Visit(Math.Max(objectCount, 0), Libc.getauxval(Libc.AT_SYSINFO_EHDR));
+        var handle = GCHandle.Alloc(visit);
         try
         {
             Libc.dl_iterate_phdr(&VisitObject, (void*)GCHandle.ToIntPtr(handle));
@@ -49,7 +27,8 @@ internal sealed unsafe class LoadedObjectList : ISharedObjectList
         {
             handle.Free();
         }
-        return list;
+        programSignature = new ReadOnlySpan<byte>(visit.ProgramSignature, visit.ProgramSignatureLength);
+        return visit.Objects;
     }
 
     [UnmanagedCallersOnly]
@@ -58,8 +37,8 @@ internal sealed unsafe class LoadedObjectList : ISharedObjectList
         // An exception must not unwind through libc's frames.
         try
         {
-            var list = (LoadedObjectList)GCHandle.FromIntPtr((nint)data).Target!;
-            return list.Add(info) ? 0 : 1;
+            var visit = (Visit)GCHandle.FromIntPtr((nint)data).Target!;
+            return visit.Add(info) ? 0 : 1;
         }
         catch (Exception)
         {
@@ -67,26 +46,55 @@ internal sealed unsafe class LoadedObjectList : ISharedObjectList
         }
     }
 
-    /// <summary>Records one object; false once the tracked process's objects are all seen.</summary>
-    private bool Add(DlPhdrInfo* info)
+    private sealed class Visit(int limit, nuint vdsoHeader)
     {
-        if (_visited >= _limit)
-            return false;
-        bool isExecutable = _visited == 0;
-        _visited++;
+        private int _visited;
 
-        byte* path = info->Name;
-        if (path is null || *path == 0)
+        public SharedObjectTable Objects { get; } = new();
+
+        public byte* ProgramSignature;
+        public int ProgramSignatureLength;
+
+        /// <summary>Records one object; false once the tracked process's objects are all seen.</summary>
+        public bool Add(DlPhdrInfo* info)
         {
-            if (!isExecutable)
+            if (_visited >= limit)
+                return false;
+            bool isProgram = _visited == 0;
+            _visited++;
+
+            var signature = ElfNoteReader.FindSignature(info->Address, info->ProgramHeaders, info->ProgramHeaderCount);
+            byte* signatureStart = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(signature));
+            if (isProgram)
+            {
+                ProgramSignature = signatureStart;
+                ProgramSignatureLength = signature.Length;
                 return true;
-            path = _executablePath;
+            }
+            byte* name = info->Name;
+            if (name is null || *name == 0 || Holds(info, vdsoHeader))
+                return true;
+            Objects.Add(name, (int)Libc.strlen(name), RealPath(name), signatureStart, signature.Length);
+            return true;
         }
-        var signature = ElfNoteReader.FindSignature(info->Address, info->ProgramHeaders, info->ProgramHeaderCount);
-        if (isExecutable)
-            _executableIndex = _paths.Count;
-        _paths.AddNullTerminated(path);
-        _signatures.Add((byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(signature)), signature.Length);
-        return true;
+
+        /// <summary>Whether one of the object's PT_LOAD segments holds <paramref name="address"/>.</summary>
+        private static bool Holds(DlPhdrInfo* info, nuint address)
+        {
+            for (int i = 0; address != 0 && i < info->ProgramHeaderCount; i++)
+            {
+                ref readonly var header = ref info->ProgramHeaders[i];
+                ulong start = (ulong)info->Address + header.VirtualAddress;
+                if (header.Type == Libc.PT_LOAD && address >= start && address - start < header.MemorySize)
+                    return true;
+            }
+            return false;
+        }
+
+        private static byte[]? RealPath(byte* name)
+        {
+            byte* resolved = stackalloc byte[Libc.PathMax];
+            return Libc.realpath(name, resolved) is null ? null : MemoryMarshal.CreateReadOnlySpanFromNullTerminated(resolved).ToArray();
+        }
     }
 }

@@ -57,6 +57,9 @@ internal sealed unsafe class NativeTextList : IByteStringList
         return list;
     }
 
+    /// <summary>Forgets the strings (keeps the storage, for a list refilled per message).</summary>
+    public void Clear() => Count = 0;
+
     public void AddNullTerminated(byte* text) =>
         Add(text, text is null ? 0 : MemoryMarshal.CreateReadOnlySpanFromNullTerminated(text).Length);
 

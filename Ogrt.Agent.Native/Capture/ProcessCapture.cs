@@ -13,7 +13,6 @@ internal static unsafe class ProcessCapture
 {
     private const int UtsnameFieldLength = 65;
     private const int UtsnameLength = 6 * UtsnameFieldLength;
-    private const int PathMax = 4096;
 
     public static CaptureStatus Run(CaptureRequest* request)
     {
@@ -34,7 +33,7 @@ internal static unsafe class ProcessCapture
 
         var datagram = new byte[ProcessInfoEncoder.MaxDatagramLength];
         Span<byte> utsname = stackalloc byte[UtsnameLength];
-        var cwd = new byte[PathMax];
+        var cwd = new byte[Libc.PathMax];
         var snapshot = new ProcessSnapshot
         {
             Binpath = request->ExecutablePath is not null
@@ -51,9 +50,9 @@ internal static unsafe class ProcessCapture
             Gid = Libc.getgid(),
         };
         SettingsFields.Fill(ref snapshot, settings, environment, request->Arguments, request->ArgumentCount);
-        var objects = LoadedObjectList.Capture(request->ObjectCount, request->ExecutablePath);
+        var objects = LoadedObjectList.Capture(request->ObjectCount, out var programSignature);
         snapshot.SharedObjects = objects;
-        snapshot.Signature = objects.ExecutableSignature;
+        snapshot.Signature = programSignature;
 
         int length = ProcessInfoEncoder.Encode(snapshot, datagram);
         var status = DatagramSender.Send(collector, datagram.AsSpan(0, length), out int error);

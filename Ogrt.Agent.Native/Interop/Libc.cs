@@ -20,6 +20,9 @@ internal static unsafe class Libc
     public const int ERANGE = 34;
     public const uint PT_LOAD = 1;
     public const uint PT_NOTE = 4;
+    /// <summary>getauxval(3): the address of the vDSO's ELF header.</summary>
+    public const nuint AT_SYSINFO_EHDR = 33;
+    public const int PathMax = 4096;
 
     [DllImport(Library)]
     public static extern uint getuid();
@@ -63,4 +66,11 @@ internal static unsafe class Libc
 
     [DllImport(Library)]
     public static extern nuint strlen(byte* text);
+
+    /// <summary><paramref name="resolved"/> must hold <see cref="PathMax"/> bytes.</summary>
+    [DllImport(Library)]
+    public static extern byte* realpath(byte* path, byte* resolved);
+
+    [DllImport(Library)]
+    public static extern nuint getauxval(nuint type);
 }

@@ -47,6 +47,7 @@ internal static class ProcessInfoEncoder
     private const int LoadedModulesField = 312;
     private const int SharedObjectPathField = 400;
     private const int SharedObjectSignatureField = 401;
+    private const int SharedObjectLoaderNameField = 1000;
     private const int ModuleNameField = 700;
     private const int UidField = 1000;
     private const int GidField = 1001;
@@ -260,18 +261,19 @@ internal static class ProcessInfoEncoder
         }
     }
 
-    private static int SharedObjectContentSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, int textLimit) =>
+    private static int SharedObjectContentSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, ReadOnlySpan<byte> loaderName, int textLimit) =>
         ListEntrySize(SharedObjectPathField, path, textLimit)
-        + (signature.IsEmpty ? 0 : ListEntrySize(SharedObjectSignatureField, signature, textLimit));
+        + (signature.IsEmpty ? 0 : ListEntrySize(SharedObjectSignatureField, signature, textLimit))
+        + (loaderName.IsEmpty ? 0 : ListEntrySize(SharedObjectLoaderNameField, loaderName, textLimit));
 
-    private static int SharedObjectSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, int textLimit) =>
-        ProtobufWriter.LengthDelimitedSize(SharedObjectsField, SharedObjectContentSize(path, signature, textLimit));
+    private static int SharedObjectSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, ReadOnlySpan<byte> loaderName, int textLimit) =>
+        ProtobufWriter.LengthDelimitedSize(SharedObjectsField, SharedObjectContentSize(path, signature, loaderName, textLimit));
 
     private static int SharedObjectsSize(ISharedObjectList? objects, int textLimit)
     {
         int size = 0;
         for (int i = 0; objects is not null && i < objects.Count; i++)
-            size = SaturatingAdd(size, SharedObjectSize(objects.PathAt(i), objects.SignatureAt(i), textLimit));
+            size = SaturatingAdd(size, SharedObjectSize(objects.PathAt(i), objects.SignatureAt(i), objects.LoaderNameAt(i), textLimit));
         return size;
     }
 
@@ -282,7 +284,8 @@ internal static class ProcessInfoEncoder
         {
             var path = objects.PathAt(i);
             var signature = objects.SignatureAt(i);
-            used += SharedObjectSize(path, signature, textLimit);
+            var loaderName = objects.LoaderNameAt(i);
+            used += SharedObjectSize(path, signature, loaderName, textLimit);
             if (used > budget)
             {
                 truncated = true;
@@ -290,10 +293,13 @@ internal static class ProcessInfoEncoder
             }
             path = Utf8Boundary.Prefix(path, textLimit, ref truncated);
             signature = Utf8Boundary.Prefix(signature, textLimit, ref truncated);
-            writer.WriteLengthDelimitedHeader(SharedObjectsField, SharedObjectContentSize(path, signature, textLimit));
+            loaderName = Utf8Boundary.Prefix(loaderName, textLimit, ref truncated);
+            writer.WriteLengthDelimitedHeader(SharedObjectsField, SharedObjectContentSize(path, signature, loaderName, textLimit));
             writer.WriteTextField(SharedObjectPathField, path);
             if (!signature.IsEmpty)
                 writer.WriteTextField(SharedObjectSignatureField, signature);
+            if (!loaderName.IsEmpty)
+                writer.WriteTextField(SharedObjectLoaderNameField, loaderName);
         }
     }
 

@@ -6,13 +6,15 @@
  * Native byte order (sender and receiver are on the same node). The sender's pid, uid and gid
  * are not in the message: the service takes them from SCM_CREDENTIALS (SO_PASSCRED), which the
  * kernel fills in and maps out of user namespaces. Everything else is what the process says
- * about itself, and the service treats it as hostile input.
+ * about itself, and the service treats it as hostile input. Along with the message the gate
+ * passes (SCM_RIGHTS) an O_PATH descriptor of its root directory: the service resolves the
+ * object names in it, as the process sees them.
  *
  * After the header come NUL-terminated strings, in this order:
  *   executable path (resolved /proc/self/exe), working directory,
  *   argument_count arguments, environment_count NAME=value entries,
- *   object_count pairs of (object path, OGRT watermark UUID or "" when it has none);
- *   the main program is the object with an empty path.
+ *   object_count pairs of (object path, OGRT watermark UUID or "" when it has none), in
+ *   link-map order: the main program first (its path empty), the vDSO by its soname.
  * A message larger than OGRT_MESSAGE_MAX_LENGTH is cut by the gate, in this order: the
  * environment's last entries, then the last arguments, then the last objects; the counts say
  * what was sent and OGRT_MESSAGE_FLAG_TRUNCATED is set.

@@ -763,8 +763,24 @@ static __attribute__((noinline)) int send_to_service(const char *socket_path, ch
         .msg_iov = message.iov,
         .msg_iovlen = (size_t)message.iov_count,
     };
+    /* Our root directory goes along (SCM_RIGHTS): the service resolves the objects' names in it,
+     * as this process sees them, whatever its own mount namespace and without the right to open
+     * /proc/PID/root. Without it (no descriptor to spare) the names are sent as they are. */
+    union { struct cmsghdr align; char space[CMSG_SPACE(sizeof(int))]; } control;
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root >= 0) {
+        header.msg_control = control.space;
+        header.msg_controllen = sizeof control.space;
+        struct cmsghdr *rights = CMSG_FIRSTHDR(&header);
+        rights->cmsg_level = SOL_SOCKET;
+        rights->cmsg_type = SCM_RIGHTS;
+        rights->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(rights), &root, sizeof root);
+    }
     ssize_t sent = sendmsg(fd, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
     int error = sent < 0 ? errno : 0;
+    if (root >= 0)
+        close(root);
     close(fd);
     return error;
 }

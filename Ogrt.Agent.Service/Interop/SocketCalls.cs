@@ -13,9 +13,11 @@ internal static unsafe class SocketCalls
     public const int SO_PASSCRED = 16;
     public const int SO_RCVTIMEO = 20;
     public const int SO_RCVBUFFORCE = 33;
+    public const int SCM_RIGHTS = 1;
     public const int SCM_CREDENTIALS = 2;
     public const int MSG_TRUNC = 0x20;
     public const int MSG_CTRUNC = 0x8;
+    public const int MSG_CMSG_CLOEXEC = 0x40000000;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
 

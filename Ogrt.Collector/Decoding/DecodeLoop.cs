@@ -124,8 +124,8 @@ public sealed partial class DecodeLoop : BackgroundService
             _malformed.Report(reason!, detail, source);
             return ValueTask.CompletedTask;
         }
-        _metrics.RecordDecoded();
-        var anomalies = record!.Anomalies;
+        _metrics.RecordDecoded(record!.Kind);
+        var anomalies = record.Anomalies;
         if (anomalies != RecordAnomalies.None)
             _metrics.RecordAnomalous(anomalies);
         return _dispatcher.DispatchAsync(record);

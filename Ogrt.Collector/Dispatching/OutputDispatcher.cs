@@ -15,7 +15,13 @@ namespace Ogrt.Collector.Dispatching;
 /// Creates the configured outputs and fans every decoded record out to each output's
 /// <see cref="OutputPipeline"/>. A slow or failing output only fills its own queue.
 /// </summary>
-public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
+/// <remarks>
+/// Host lifecycle: the outputs are created and prepared in <see cref="StartingAsync"/>, before
+/// any service starts, so a setting a plugin refuses fails the start before the socket
+/// receives anything; their workers start in <see cref="StartAsync"/>; <see cref="StopAsync"/>,
+/// which the host calls after the receiver and the decode loop have stopped, flushes them.
+/// </remarks>
+public sealed partial class OutputDispatcher : IHostedLifecycleService, IAsyncDisposable
 {
     private readonly CollectorConfiguration _configuration;
     private readonly OutputPluginCatalog _catalog;
@@ -24,7 +30,6 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
     private readonly ILogger<OutputDispatcher> _logger;
     private readonly TimeProvider _timeProvider;
     private OutputPipeline[] _pipelines = [];
-    private bool _outputsStarted;
 
     public OutputDispatcher(
         CollectorConfiguration configuration,
@@ -60,13 +65,11 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
     public IReadOnlyList<OutputPipeline> Pipelines => _pipelines;
 
     /// <summary>
-    /// Creates every configured output and lets it prepare (<see cref="IOutput.StartAsync"/>).
-    /// Runs before the host starts so that a setting a plugin refuses fails the start cleanly.
+    /// Creates every configured output and lets it prepare (<see cref="IOutput.StartAsync"/>);
+    /// throws <see cref="CollectorConfigurationException"/> with every error of every output.
     /// </summary>
-    public async Task StartOutputsAsync(CancellationToken cancellationToken)
+    public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (_outputsStarted)
-            return;
         var errors = new List<string>();
         var pipelines = new List<OutputPipeline>();
         foreach (var settings in _configuration.Outputs)
@@ -89,7 +92,6 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
             throw new CollectorConfigurationException(errors);
         }
         _pipelines = pipelines.ToArray();
-        _outputsStarted = true;
     }
 
     private async Task<OutputPipeline> CreateOutputAsync(
@@ -166,12 +168,19 @@ public sealed partial class OutputDispatcher : IHostedService, IAsyncDisposable
         return pipeline;
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the workers of the outputs <see cref="StartingAsync"/> created.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await StartOutputsAsync(cancellationToken).ConfigureAwait(false);
         foreach (var pipeline in _pipelines)
             pipeline.Start();
+        return Task.CompletedTask;
     }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Hands a record to every output; completes at once unless an output blocks (OverflowPolicy Block).</summary>
     public ValueTask DispatchAsync(ProcessRecord record)

@@ -22,9 +22,6 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     private readonly IOutput _output;
     private readonly IRecordQueue _queue;
 
-    /// <summary>Bytes of records held in memory: queued, or taken by the workers until they leave the pipeline.</summary>
-    private readonly RecordMemoryBudget _memory;
-
     private readonly CollectorMetrics _metrics;
     private readonly TagList _tags;
     private readonly ILogger _logger;
@@ -46,16 +43,10 @@ public sealed partial class OutputPipeline : IAsyncDisposable
 
     /// <exception cref="IOException">The spool directory (<c>Spool:Directory</c>) cannot be used.</exception>
     /// <exception cref="UnauthorizedAccessException">The spool directory cannot be used.</exception>
-    public OutputPipeline(
-        OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider)
-        : this(settings, output, metrics, tags, logger, timeProvider, wrapSpoolStore: null)
-    {
-    }
-
     /// <param name="wrapSpoolStore">Lets a test put a slow disk under the spool.</param>
     internal OutputPipeline(
         OutputOptions settings, IOutput output, CollectorMetrics metrics, TagList tags, ILogger logger, TimeProvider timeProvider,
-        Func<ISegmentStore, ISegmentStore>? wrapSpoolStore)
+        Func<ISegmentStore, ISegmentStore>? wrapSpoolStore = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
@@ -66,19 +57,12 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         _timeProvider = timeProvider;
         _backoff = new ExponentialBackoff(settings.RetryInitialDelay, settings.RetryMaxDelay);
         _failureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
-        if (!settings.Spool.Enabled)
-        {
-            _queue = new MemoryRecordQueue(
-                settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped);
-        }
-        else
-        {
-            var store = SegmentStore.Open(settings.Spool.Directory, settings.Spool.MaxBytes, metrics, tags, logger);
-            _queue = new SpoolingRecordQueue(
-                wrapSpoolStore is null ? store : wrapSpoolStore(store), settings.Spool.Directory, settings.QueueCapacity, settings.QueueBytes,
-                settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped, metrics, tags, logger);
-        }
-        _memory = _queue.Memory;
+        _queue = !settings.Spool.Enabled
+            ? new MemoryRecordQueue(settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout, timeProvider, CountDropped)
+            : new SpoolingRecordQueue(
+                (wrapSpoolStore ?? (store => store))(SegmentStore.Open(settings.Spool.Directory, settings.Spool.MaxBytes, metrics, tags, logger)),
+                settings.Spool.Directory, settings.QueueCapacity, settings.QueueBytes, settings.OverflowPolicy, settings.BlockTimeout,
+                timeProvider, CountDropped, metrics, tags, logger);
     }
 
     public string Name => _settings.Name;
@@ -93,7 +77,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     public int QueueLength => _queue.Count + Volatile.Read(ref _inFlight);
 
     /// <summary>Approximate bytes of the records this output holds in memory (queued and being written).</summary>
-    public long MemoryBytes => _memory.Held;
+    public long MemoryBytes => _queue.Memory.Held;
 
     /// <summary>Size of the spool's files on disk; null without a spool.</summary>
     public long? SpoolBytes => (_queue as SpoolingRecordQueue)?.SpoolBytes;
@@ -101,6 +85,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     /// <summary>Starts the workers.</summary>
     public void Start()
     {
+        _queue.Start();
         _workers = new Task[_settings.Workers];
         for (int i = 0; i < _workers.Length; i++)
             _workers[i] = Task.Run(RunWorkerAsync);
@@ -272,8 +257,8 @@ public sealed partial class OutputPipeline : IAsyncDisposable
         int written = Math.Max(0, attempted - notDelivered);
         // Everything not handed back for a retry has left the pipeline.
         Interlocked.Add(ref _inFlight, -Math.Max(0, attempted - result.Retry.Count));
-        _memory.Release(pending);
-        _memory.Reserve(result.Retry);
+        _queue.Memory.Release(pending);
+        _queue.Memory.Reserve(result.Retry);
         if (written > 0)
             _metrics.OutputWritten.Add(written, _tags);
         if (result.DeadLettered > 0)
@@ -287,7 +272,7 @@ public sealed partial class OutputPipeline : IAsyncDisposable
     private void HoldUndelivered(IReadOnlyList<ProcessRecord> records)
     {
         Interlocked.Add(ref _inFlight, -records.Count);
-        _memory.Release(records);
+        _queue.Memory.Release(records);
         foreach (var record in records)
             _undelivered.Enqueue(record);
     }

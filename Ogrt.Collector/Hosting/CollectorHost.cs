@@ -28,9 +28,10 @@ public static class CollectorHost
     private const string OpenTelemetryPrefix = "OTEL_";
 
     /// <summary>
-    /// Builds a collector that is ready to run: configuration validated, plugins loaded,
-    /// outputs created and prepared, UDP socket bound. Throws
-    /// <see cref="CollectorConfigurationException"/> for anything an operator must fix.
+    /// Builds a collector that is ready to run: configuration validated, plugins loaded, UDP
+    /// socket bound. Throws <see cref="CollectorConfigurationException"/> for anything an
+    /// operator must fix; so does starting the host, for what the outputs refuse when
+    /// <see cref="OutputDispatcher"/> creates them.
     /// </summary>
     /// <param name="args">Command-line arguments: <c>--config FILE</c> replaces
     /// <see cref="SystemConfigurationFile"/>; <c>--Section:Key=value</c> overrides a setting.</param>
@@ -39,8 +40,7 @@ public static class CollectorHost
     public static async Task<IHost> BuildAsync(
         string[] args,
         string? contentRoot = null,
-        Action<IServiceCollection>? configureServices = null,
-        CancellationToken cancellationToken = default)
+        Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         string binaryDirectory = AppContext.BaseDirectory;
@@ -71,7 +71,8 @@ public static class CollectorHost
         try
         {
             host.Services.GetRequiredService<UdpReceiver>().Bind();
-            await host.Services.GetRequiredService<OutputDispatcher>().StartOutputsAsync(cancellationToken).ConfigureAwait(false);
+            // Loads the plugins, so that an error there stops the build, before the host starts.
+            host.Services.GetRequiredService<OutputPluginCatalog>();
         }
         catch
         {

@@ -58,7 +58,11 @@ public sealed class CollectorMetrics
 
     public void DatagramMalformed(string reason) => _datagramsMalformed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void RecordDecoded() => _recordsDecoded.Add(1);
+    private static readonly KeyValuePair<string, object?> StartKind = new("kind", "start");
+    private static readonly KeyValuePair<string, object?> EndKind = new("kind", "end");
+
+    /// <summary>Counts a decoded record by kind (start or end).</summary>
+    public void RecordDecoded(RecordKind kind) => _recordsDecoded.Add(1, kind == RecordKind.End ? EndKind : StartKind);
 
     /// <summary>Counts a record once per implausible field.</summary>
     public void RecordAnomalous(RecordAnomalies anomalies)

@@ -22,6 +22,12 @@ public interface IRecordQueue : IAsyncDisposable
     /// <summary>The bytes of decoded records the output holds: queued here, and taken by its workers until they leave.</summary>
     RecordMemoryBudget Memory { get; }
 
+    /// <summary>
+    /// Starts what the queue does in the background (a spool's writer), as the workers start:
+    /// after the host's metrics listen, so nothing it counts is missed.
+    /// </summary>
+    void Start();
+
     /// <summary>Offers a record; completes at once unless the policy is to wait for room.</summary>
     ValueTask EnqueueAsync(ProcessRecord record);
 

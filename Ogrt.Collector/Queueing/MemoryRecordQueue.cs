@@ -37,6 +37,11 @@ public sealed class MemoryRecordQueue : IRecordQueue, IAdmissionTarget
 
     public RecordMemoryBudget Memory { get; }
 
+    /// <summary>Nothing runs in the background.</summary>
+    public void Start()
+    {
+    }
+
     public ValueTask EnqueueAsync(ProcessRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);

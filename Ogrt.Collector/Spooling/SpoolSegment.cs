@@ -6,12 +6,14 @@ namespace Ogrt.Collector.Spooling;
 
 /// <summary>
 /// One segment file of a spool: an 8-byte header ("OGRTSPL" and a format version), then frames
-/// of a little-endian int32 payload length, the payload's CRC-32 and the payload (one record).
+/// of a little-endian int32 payload length, the payload's CRC-32 and the payload (one record,
+/// as <see cref="SpoolRecordCodec"/> encodes it).
 /// Records are appended at the end and read from the front; the file is deleted once read.
 /// </summary>
 internal sealed class SpoolSegment : IDisposable
 {
-    public const byte FormatVersion = 1;
+    /// <summary>The version new segments are written in; older ones are read if the codec can (the header's last byte).</summary>
+    public const byte FormatVersion = SpoolRecordCodec.FormatVersion;
     public const string Extension = ".spool";
     public const int HeaderLength = 8;
     public const int FrameHeaderLength = 8;
@@ -25,8 +27,9 @@ internal sealed class SpoolSegment : IDisposable
     private FileStream? _read;
     private byte[] _readBuffer = [];
 
-    private SpoolSegment(string path, long sequence, long records, long recordBytes, long fileBytes)
+    private SpoolSegment(string path, long sequence, long records, long recordBytes, long fileBytes, byte formatVersion = FormatVersion)
     {
+        RecordFormat = formatVersion;
         Path = path;
         Sequence = sequence;
         UnreadRecords = records;
@@ -35,6 +38,9 @@ internal sealed class SpoolSegment : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>The format version of the records in this file (an older one is upgraded by <see cref="Recover"/>).</summary>
+    public byte RecordFormat { get; }
 
     /// <summary>Orders the segments of a spool: lower is older.</summary>
     public long Sequence { get; }
@@ -76,14 +82,16 @@ internal sealed class SpoolSegment : IDisposable
     /// Opens a segment left by an earlier run, counting its records. A truncated or damaged
     /// tail (a crash in the middle of a write) is cut off; <paramref name="corruptBytes"/> says
     /// how much. Returns null, with the whole file counted as corrupt, if the file is not a
-    /// segment of this format; the caller moves it aside.
+    /// segment of a format the codec reads; the caller moves it aside. A segment of an older
+    /// format is rewritten in the current one first (<see cref="SpoolSegmentUpgrade"/>).
     /// </summary>
     public static SpoolSegment? Recover(string path, long sequence, out long corruptBytes)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 1 << 16);
         long length = file.Length;
         Span<byte> header = stackalloc byte[HeaderLength];
-        if (length < HeaderLength || file.ReadAtLeast(header, HeaderLength, throwOnEndOfStream: false) < HeaderLength || !header.SequenceEqual(Header))
+        if (length < HeaderLength || file.ReadAtLeast(header, HeaderLength, throwOnEndOfStream: false) < HeaderLength 
+            || !header[..^1].SequenceEqual(Header.AsSpan(0, HeaderLength - 1)) || !SpoolRecordCodec.CanRead(header[^1]))
         {
             corruptBytes = length;
             return null;
@@ -106,7 +114,14 @@ internal sealed class SpoolSegment : IDisposable
         corruptBytes = length - position;
         if (corruptBytes > 0)
             file.SetLength(position);
-        return new SpoolSegment(path, sequence, records, position - HeaderLength, position);
+        var segment = new SpoolSegment(path, sequence, records, position - HeaderLength, position, header[^1]);
+        if (segment.RecordFormat == FormatVersion)
+            return segment;
+        file.Dispose();
+        corruptBytes += SpoolSegmentUpgrade.Rewrite(segment, Header);
+        return Recover(path, sequence, out long rewrittenCorrupt) is { } upgraded && rewrittenCorrupt == 0
+            ? upgraded
+            : throw new InvalidDataException($"{path}: the upgraded segment does not read back");
     }
 
     /// <summary>Appends one frame (header and payload, as <see cref="EncodeFrame"/> builds it).</summary>

@@ -26,7 +26,7 @@ internal sealed partial class SpoolWriter : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly WarningThrottle _writeFailureWarnings;
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly Task _task;
+    private Task? _task;
     private volatile bool _stopping;
     private bool _disposed;
 
@@ -40,7 +40,6 @@ internal sealed partial class SpoolWriter : IAsyncDisposable
         _tags = tags;
         _logger = logger;
         _writeFailureWarnings = new WarningThrottle(timeProvider, TimeSpan.FromSeconds(10));
-        _task = Task.Run(RunAsync);
     }
 
     public long FileBytes => _store.FileBytes;
@@ -60,12 +59,16 @@ internal sealed partial class SpoolWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the task; until then frames wait in the backlog and nothing is read back.</summary>
+    public void Start() => _task ??= Task.Run(RunAsync);
+
     /// <summary>Writes what waits to be written, syncs, and ends the task (the queue is completed first).</summary>
     public async Task StopAsync()
     {
         _stopping = true;
         Wake();
-        await _task.ConfigureAwait(false);
+        Start(); // Never started: it still writes the backlog, then ends.
+        await _task!.ConfigureAwait(false);
     }
 
     /// <summary>

@@ -13,14 +13,10 @@ namespace Ogrt.Collector.Spooling;
 /// caller's thread: its <see cref="SpoolWriter"/> does, on a task of its own.
 /// </summary>
 /// <remarks>
-/// <para>Order, oldest first: the memory queue the workers take from, the records on disk, the
-/// frames waiting for the writer. A record goes to memory only while nothing waits on disk or
-/// for the writer; otherwise it is encoded and queued for the writer, so no record overtakes an
-/// older one. The writer appends those frames, and refills memory from the oldest segment as
-/// memory gets room.</para>
-/// <para>Bounds: memory by count and bytes (<see cref="Memory"/>), the frames waiting for the
-/// writer by a write backlog limit, the disk by MaxBytes; beyond them the output's
-/// overflow policy applies, through the one <see cref="OverflowAdmission"/>.</para>
+/// Order, oldest first: memory (what the workers take), disk, the write backlog. A record goes
+/// to memory only while the other two are empty, so none overtakes an older one. Bounds: memory
+/// by count and bytes, the backlog by bytes, the disk by MaxBytes; beyond them the overflow
+/// policy applies through the one <see cref="OverflowAdmission"/>.
 /// </remarks>
 internal sealed partial class SpoolingRecordQueue : IRecordQueue, IAdmissionTarget
 {
@@ -64,7 +60,6 @@ internal sealed partial class SpoolingRecordQueue : IRecordQueue, IAdmissionTarg
     }
 
     public RecordMemoryBudget Memory { get; }
-
     public int Count
     {
         get { lock (_gate) return (int)Math.Min(int.MaxValue, _memory.Count + _diskRecords + _backlog.Records); }
@@ -74,16 +69,12 @@ internal sealed partial class SpoolingRecordQueue : IRecordQueue, IAdmissionTarg
     public long SpoolBytes => _writer.FileBytes;
 
     /// <summary>Bytes of encoded records waiting for the writer.</summary>
-    public long WriteBacklogBytes
-    {
-        get { lock (_gate) return _backlog.Bytes; }
-    }
+    public long WriteBacklogBytes { get { lock (_gate) return _backlog.Bytes; } }
 
     /// <summary>After <see cref="Complete"/>, the workers only drain memory: the disk part waits for the next start.</summary>
-    public bool IsCompleted
-    {
-        get { lock (_gate) return _completed && _memory.Count == 0; }
-    }
+    public bool IsCompleted { get { lock (_gate) return _completed && _memory.Count == 0; } }
+
+    public void Start() => _writer.Start();
 
     public ValueTask EnqueueAsync(ProcessRecord record)
     {

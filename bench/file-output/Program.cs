@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Ogrt.Bench.FileOutput;
 using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.File;
+using Ogrt.Protocol;
 
 // Usage: dotnet run -c Release --project bench/file-output [-- <rounds> <records-per-run> <directory>]
 // Runs the scenarios interleaved, round after round, and reports medians, so drift and noise
@@ -17,7 +18,7 @@ const int BatchSize = 256;
 
 var records = RealisticRecords.Create(4096);
 var lineBytes = ProcessRecordJson.ToUtf8Bytes(records[0]).Length + 1;
-Console.WriteLine($"records: {records[0].SharedObjects.Count} shared objects, {records[0].EnvironmentVariables.Count} env vars, ~{lineBytes} bytes per line; batch {BatchSize}; {recordsPerRun} records per run; {rounds} rounds; files in {root}");
+Console.WriteLine($"records: {records[0].GetMessages(ProcessInfo.SharedObjectsFieldNumber).Count} shared objects, {records[0].GetTexts(ProcessInfo.EnvironmentVariablesFieldNumber).Count} env vars, ~{lineBytes} bytes per line; batch {BatchSize}; {recordsPerRun} records per run; {rounds} rounds; files in {root}");
 
 var fileRuns = new Dictionary<int, List<RunResult>> { [1] = [], [4] = [] };
 var reusedWriter = new List<RunResult>();

@@ -1,4 +1,6 @@
 using Ogrt.Outputs.Abstractions;
+using Ogrt.Outputs.Abstractions.Schema;
+using Ogrt.Protocol;
 
 namespace Ogrt.Bench.FileOutput;
 
@@ -24,13 +26,17 @@ internal static class RealisticRecords
         "/opt/apps/openblas/0.3.26/lib/libopenblas.so.0",
     ];
 
+    /// <summary>The records as the collector decodes them: one reader, so equal strings are shared as in the collector.</summary>
     public static ProcessRecord[] Create(int count)
     {
-        var environment = Environment(jobId: "4242424");
-        var sharedObjects = Libraries
-            .Select((path, i) => new SharedObjectRecord(path, i >= 23 ? $"0f3c9a1e-77b2-4c0e-9d1a-5e6f7a8b9c{i:D2}" : null))
-            .ToArray();
-        return [.. Enumerable.Range(0, count).Select(i => new ProcessRecord
+        var reader = new RecordReader();
+        return [.. Enumerable.Range(0, count).Select(i => reader.Read(
+            MessageFrame.Encode(CreateInfo(i)), DateTimeOffset.UnixEpoch.AddSeconds(1_795_000_000 + (i / 1000)), $"10.1.{i % 16}.{i % 250}"))];
+    }
+
+    private static ProcessInfo CreateInfo(int i)
+    {
+        var info = new ProcessInfo
         {
             Binpath = "/home/alice/sim/build/bin/lattice_solver",
             Pid = 100_000 + i,
@@ -41,18 +47,23 @@ internal static class RealisticRecords
             Username = "alice",
             Hostname = $"cn{i % 512:D4}",
             Cmdline = $"/home/alice/sim/build/bin/lattice_solver --input /scratch/alice/run{i}/config.yaml --steps 100000",
-            EnvironmentVariables = environment,
-            Arguments = ["/home/alice/sim/build/bin/lattice_solver", "--input", $"/scratch/alice/run{i}/config.yaml", "--steps", "100000"],
-            SharedObjects = sharedObjects,
-            LoadedModules = [new ModuleRecord("gcc/13.2.0"), new ModuleRecord("openmpi/4.1.6"), new ModuleRecord("hdf5/1.14.3"), new ModuleRecord("fftw/3.3.10")],
             Uid = 1001,
             Gid = 1001,
             Cwd = $"/scratch/alice/run{i}",
-            TimeMicroseconds = 1_795_000_000_000_000 + (i * 997L),
+            TimeUs = 1_795_000_000_000_000 + (i * 997L),
             AgentVersion = "0.1.0",
-            ReceivedAt = DateTimeOffset.UnixEpoch.AddSeconds(1_795_000_000 + (i / 1000)),
-            SourceAddress = $"10.1.{i % 16}.{i % 250}",
-        })];
+        };
+        info.EnvironmentVariables.Add(Environment(jobId: "4242424"));
+        info.Arguments.Add(["/home/alice/sim/build/bin/lattice_solver", "--input", $"/scratch/alice/run{i}/config.yaml", "--steps", "100000"]);
+        for (int l = 0; l < Libraries.Length; l++)
+        {
+            var sharedObject = new SharedObject { Path = Libraries[l] };
+            if (l >= 23)
+                sharedObject.Signature = $"0f3c9a1e-77b2-4c0e-9d1a-5e6f7a8b9c{l:D2}";
+            info.SharedObjects.Add(sharedObject);
+        }
+        info.LoadedModules.Add([new Module { Name = "gcc/13.2.0" }, new Module { Name = "openmpi/4.1.6" }, new Module { Name = "hdf5/1.14.3" }, new Module { Name = "fftw/3.3.10" }]);
+        return info;
     }
 
     private static string[] Environment(string jobId) =>

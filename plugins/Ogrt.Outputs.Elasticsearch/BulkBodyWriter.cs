@@ -8,7 +8,8 @@ namespace Ogrt.Outputs.Elasticsearch;
 /// <summary>
 /// Writes records as a <c>_bulk</c> NDJSON body: an action line (<c>index</c> into a dated
 /// index, or <c>create</c> into a data stream, with the record's <see cref="DocumentId"/>) and
-/// the record's canonical JSON per record, plus <c>@timestamp</c> for data streams. One instance
+/// the record's canonical JSON per record, plus <c>@timestamp</c> for data streams and, for an end
+/// record, <c>start_id</c>: the id of its start record's document. One instance
 /// serves one batch (it caches the last index name), so it needs no locking.
 /// </summary>
 internal sealed class BulkBodyWriter
@@ -16,6 +17,11 @@ internal sealed class BulkBodyWriter
     // The latest time a date_nanos field (the data stream's @timestamp) can hold, 2262-04-11:
     // nanoseconds since the epoch in a long.
     private const long MaxTimestampMicroseconds = long.MaxValue / 1000;
+
+    /// <summary>The member of an end record's document that holds its start record's <c>_id</c>.</summary>
+    public const string StartIdField = "start_id";
+
+    private static readonly byte[] StartIdFieldUtf8 = Encoding.UTF8.GetBytes(StartIdField);
 
     private readonly ElasticsearchSettings _settings;
     private readonly byte[]? _dataStreamName;
@@ -47,6 +53,8 @@ internal sealed class BulkBodyWriter
             writer.Reset(body);
             ProcessRecordJson.Write(writer, record);
             writer.Flush();
+            if (record.Kind == RecordKind.End)
+                AppendStartId(body, record);
             if (_dataStreamName is not null)
                 AppendTimestamp(body, record);
             body.Write("\n"u8);
@@ -91,6 +99,21 @@ internal sealed class BulkBodyWriter
             _cachedSeconds = seconds;
         }
         return _cachedIndexBytes;
+    }
+
+    /// <summary>
+    /// Replaces an end record's closing brace with the <c>_id</c> of the start record it ends, so
+    /// the two documents can be joined (an <c>ids</c> query, or a terms lookup on this field).
+    /// </summary>
+    private static void AppendStartId(ByteBuffer body, ProcessRecord record)
+    {
+        body.Truncate(body.Length - 1);
+        body.Write(",\""u8);
+        body.Write(StartIdFieldUtf8);
+        body.Write("\":\""u8);
+        DocumentId.WriteStart(record, body.GetSpan(DocumentId.Length));
+        body.Advance(DocumentId.Length);
+        body.Write("\"}"u8);
     }
 
     /// <summary>

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Text.Json;
+using Ogrt.Outputs.Abstractions;
+using Ogrt.Outputs.Abstractions.Schema;
 
 namespace Ogrt.Outputs.Elasticsearch;
 
 /// <summary>
-/// The index template with explicit mappings for records (docs/elasticsearch.md explains the
-/// choices): keyword for paths, ids and names, epoch-second dates, shared objects as a plain
-/// object array, unknown fields kept in _source but not indexed (no mapping explosion).
+/// The index template with explicit mappings for start and end records, derived from the
+/// record schema (docs/elasticsearch.md explains the choices): keyword for paths, ids and
+/// names, long for numbers, epoch-second dates, shared objects as a plain object array, unknown fields kept in _source but not indexed (no mapping explosion).
 /// Both APIs get the same shape: the legacy API refuses top-level keys other than
 /// index_patterns, order, version, settings, mappings and aliases, so <c>_meta</c> goes in the mappings.
 /// </summary>
@@ -61,50 +63,87 @@ internal static class IndexTemplate
         // date_nanos: a millisecond date would cut the microseconds of time_us off.
         if (withTimestamp)
             Field(writer, "@timestamp", "date_nanos");
-        Keyword(writer, "binpath");
-        Field(writer, "pid", "long");
-        Field(writer, "parent_pid", "long");
-        // Stored as upstream sends it (epoch seconds); queries may also use ISO 8601 dates, and
-        // the ISO format, listed first, is how aggregation keys and range bounds are printed.
-        writer.WriteStartObject("time");
-        writer.WriteString("type", "date");
-        writer.WriteString("format", "strict_date_optional_time||epoch_second");
-        writer.WriteEndObject();
-        Keyword(writer, "signature");
-        Keyword(writer, "job_id");
-        Keyword(writer, "username");
-        Keyword(writer, "hostname");
-        writer.WriteStartObject("cmdline");
-        writer.WriteString("type", "text");
-        writer.WriteStartObject("fields");
-        Keyword(writer, "keyword");
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        Keyword(writer, "environment_variables");
-        Keyword(writer, "arguments");
-        writer.WriteStartObject("shared_objects");
-        writer.WriteStartObject("properties");
-        Keyword(writer, "path");
-        Keyword(writer, "signature");
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        writer.WriteStartObject("loaded_modules");
-        writer.WriteStartObject("properties");
-        Keyword(writer, "name");
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        Field(writer, "uid", "long");
-        Field(writer, "gid", "long");
-        Keyword(writer, "cwd");
-        Field(writer, "time_us", "long");
-        Keyword(writer, "agent_version");
-        Field(writer, "truncated", "boolean");
-        Keyword(writer, "anomalies");
-        Field(writer, "received_at", "date");
-        Keyword(writer, "source_address");
+        Keyword(writer, ProcessRecordJson.CollectorFields.Record);
+        Keyword(writer, BulkBodyWriter.StartIdField);
+        // Start and end records share one index: the fields of both messages, each name once.
+        var mapped = new Dictionary<string, FieldKind>();
+        foreach (var schema in RecordSchema.All)
+            WriteFields(writer, schema.Message, mapped);
+        Keyword(writer, ProcessRecordJson.CollectorFields.Anomalies);
+        Field(writer, ProcessRecordJson.CollectorFields.ReceivedAt, "date");
+        Keyword(writer, ProcessRecordJson.CollectorFields.SourceAddress);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
+
+    /// <summary>
+    /// The mapping of every field of a message, by its kind in ogrt.proto: texts are keywords,
+    /// numbers longs, nested messages plain object arrays; <see cref="Overrides"/> are the exceptions.
+    /// </summary>
+    private static void WriteFields(Utf8JsonWriter writer, MessageSchema schema, Dictionary<string, FieldKind> mapped)
+    {
+        foreach (var field in schema.Fields)
+        {
+            if (mapped.TryGetValue(field.Name, out var kind))
+            {
+                // A name both messages use must mean the same; a conflict is a schema error.
+                if (kind != field.Kind && !(IsNumber(kind) && IsNumber(field.Kind)))
+                    throw new InvalidOperationException($"ogrt.proto declares {field.Name} as {kind} and as {field.Kind}: one index cannot map both");
+                continue;
+            }
+            mapped[field.Name] = field.Kind;
+            if (Overrides.TryGetValue(field.Name, out var write))
+            {
+                write(writer, field.Name);
+                continue;
+            }
+            switch (field.Kind)
+            {
+                case FieldKind.Text:
+                    Keyword(writer, field.Name);
+                    break;
+                case FieldKind.Bool:
+                    Field(writer, field.Name, "boolean");
+                    break;
+                case FieldKind.Message:
+                    writer.WriteStartObject(field.Name);
+                    writer.WriteStartObject("properties");
+                    WriteFields(writer, field.Message!, []);
+                    writer.WriteEndObject();
+                    writer.WriteEndObject();
+                    break;
+                default:
+                    Field(writer, field.Name, "long");
+                    break;
+            }
+        }
+    }
+
+    private static bool IsNumber(FieldKind kind) => kind is FieldKind.Int32 or FieldKind.Int64 or FieldKind.UInt32;
+
+    /// <summary>Fields whose mapping is not what their protobuf kind gives.</summary>
+    private static readonly Dictionary<string, Action<Utf8JsonWriter, string>> Overrides = new()
+    {
+        // Stored as upstream sends it (epoch seconds); queries may also use ISO 8601 dates, and
+        // the ISO format, listed first, is how aggregation keys and range bounds are printed.
+        ["time"] = static (writer, name) =>
+        {
+            writer.WriteStartObject(name);
+            writer.WriteString("type", "date");
+            writer.WriteString("format", "strict_date_optional_time||epoch_second");
+            writer.WriteEndObject();
+        },
+        // Searched by words, aggregated by the whole line.
+        ["cmdline"] = static (writer, name) =>
+        {
+            writer.WriteStartObject(name);
+            writer.WriteString("type", "text");
+            writer.WriteStartObject("fields");
+            Keyword(writer, "keyword");
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        },
+    };
 
     private static void Field(Utf8JsonWriter writer, string name, string type)
     {

@@ -222,6 +222,8 @@ public class ConfigurationTests
         try
         {
             using var host = await CollectorHost.BuildAsync(args, directory.Path, services => services.AddSingleton<IOutputFactory>(new TestOutputFactory()));
+            await host.StartAsync(); // The outputs are created as the host starts.
+            await host.StopAsync();
         }
         catch (CollectorConfigurationException e)
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Tests.Support;
 using Ogrt.Outputs.Abstractions;
@@ -163,16 +164,21 @@ public class OutputPipelineTests
     public async Task Block_drops_a_record_that_finds_no_room_within_the_block_timeout()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var harness = new PipelineHarness(s => s with
-        {
-            QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromMilliseconds(100),
-        });
+        var time = new FakeTimeProvider();
+        await using var harness = new PipelineHarness(
+            s => s with { QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromSeconds(1) },
+            time);
         harness.Output.HoldWritesUntil(gate.Task);
         harness.Pipeline.Start();
         await harness.EnqueueAsync([0]);
         await Poll.UntilAsync(() => harness.Output.WriteCalls == 1, "the worker holds record 0");
+        await harness.EnqueueAsync([1]);
 
-        await harness.EnqueueAsync([1, 2]);
+        var blocked = harness.Pipeline.EnqueueAsync(PipelineHarness.Record(2)).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.That(blocked.IsCompleted, Is.False, "still within BlockTimeout");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await blocked;
 
         Assert.That(harness.Dropped("block_timeout"), Is.EqualTo(1));
         gate.SetResult();

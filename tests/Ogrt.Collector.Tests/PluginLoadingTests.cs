@@ -71,7 +71,7 @@ public class PluginLoadingTests
         string notADirectory = directory.Combine("a-file");
         await File.WriteAllTextAsync(notADirectory, "x");
 
-        var error = BuildFails(directory, "Outputs:Local:Type=File", $"Outputs:Local:Path={notADirectory}");
+        var error = StartFails(directory, "Outputs:Local:Type=File", $"Outputs:Local:Path={notADirectory}");
 
         Assert.That(error.Message, Does.Contain("Outputs:Local:Path"));
     }
@@ -89,7 +89,7 @@ public class PluginLoadingTests
         Directory.CreateDirectory(notAPlugin);
         File.Copy(typeof(ProcessInfo).Assembly.Location, Path.Combine(notAPlugin, "Ogrt.Protocol.dll"));
 
-        var error = BuildFails(directory, "Outputs:Local:Type=Test", $"Collector:PluginsDirectory={plugins}");
+        var error = StartFails(directory, "Outputs:Local:Type=Test", $"Collector:PluginsDirectory={plugins}");
 
         Assert.Multiple(() =>
         {
@@ -106,8 +106,11 @@ public class PluginLoadingTests
         using var directory = new TempDirectory();
         string[] args = InProcessCollector.CreateArgs(directory, ["Outputs:Local:Type=File", $"Collector:PluginsDirectory={PluginsDirectory}"]);
 
-        var error = Assert.ThrowsAsync<CollectorConfigurationException>(() => CollectorHost.BuildAsync(
-            args, directory.Path, services => services.AddSingleton<IOutputFactory>(new TestOutputFactory(type: "File"))));
+        var error = Assert.ThrowsAsync<CollectorConfigurationException>(async () =>
+        {
+            using var host = await CollectorHost.BuildAsync(args, directory.Path, services => services.AddSingleton<IOutputFactory>(new TestOutputFactory(type: "File")));
+            await host.StartAsync();
+        });
 
         Assert.That(error!.Message, Does.Contain("Output type 'File' is provided twice").And.Contain("Ogrt.Outputs.File.dll"));
     }
@@ -118,17 +121,18 @@ public class PluginLoadingTests
         using var directory = new TempDirectory();
         string missing = directory.Combine("no-plugins-here");
 
-        var error = BuildFails(directory, "Outputs:Local:Type=File", $"Collector:PluginsDirectory={missing}");
+        var error = StartFails(directory, "Outputs:Local:Type=File", $"Collector:PluginsDirectory={missing}");
 
         Assert.That(error.Message, Does.Contain($"Outputs:Local:Type: 'File' is not provided by any plugin in {missing} (available: Test)"));
     }
 
-    private static CollectorConfigurationException BuildFails(TempDirectory directory, params string[] settings)
+    private static CollectorConfigurationException StartFails(TempDirectory directory, params string[] settings)
     {
         string[] args = InProcessCollector.CreateArgs(directory, settings);
         var error = Assert.ThrowsAsync<CollectorConfigurationException>(async () =>
         {
             using var host = await CollectorHost.BuildAsync(args, directory.Path, services => services.AddSingleton<IOutputFactory>(new TestOutputFactory()));
+            await host.StartAsync(); // The outputs are created as the host starts.
         });
         return error!;
     }

@@ -24,7 +24,7 @@ public class ReceivingTests
         {
             Assert.That(records.Select(record => record.Pid), Is.EqualTo(Enumerable.Range(1, 100)));
             Assert.That(records.All(record => record.SourceAddress == "127.0.0.1"), Is.True);
-            Assert.That(records[41].SharedObjects, Has.Count.EqualTo(40));
+            Assert.That(records[41].GetMessages(ProcessInfo.SharedObjectsFieldNumber), Has.Count.EqualTo(40));
             Assert.That(records[41].Binpath, Is.EqualTo("/opt/apps/gromacs/2024.1/bin/gmx_mpi"));
             Assert.That(collector.Metrics.Sum("ogrt.collector.records.decoded"), Is.EqualTo(100));
         });

@@ -6,7 +6,7 @@ using Ogrt.Protocol;
 namespace Ogrt.Collector.Tests;
 
 /// <summary>
-/// The hand-written wire decoder against the parser generated from ogrt.proto: same values
+/// The schema-driven wire decoder against the parser generated from ogrt.proto: same values
 /// for anything the generated parser reads, and no exception for anything at all.
 /// </summary>
 public class RecordDecoderCompatibilityTests
@@ -51,7 +51,7 @@ public class RecordDecoderCompatibilityTests
         byte[] datagram = Support.TestDatagrams.Frame(12, (uint)payload.Length, payload);
 
         Assert.That(new RecordDecoder().TryDecode(datagram, DateTimeOffset.UnixEpoch, null, out var record, out _, out _), Is.True);
-        AssertSame(ProcessInfo.Parser.ParseFrom(payload), record!, 0);
+        AssertSame(Support.RecordMessages.InfoParser.ParseFrom(payload), record!, 0);
     }
 
     [Test]
@@ -73,7 +73,7 @@ public class RecordDecoderCompatibilityTests
             ProcessInfo reference;
             try
             {
-                reference = ProcessInfo.Parser.ParseFrom(datagram.AsSpan(MessageFrame.HeaderSize));
+                reference = Support.RecordMessages.InfoParser.ParseFrom(datagram.AsSpan(MessageFrame.HeaderSize));
             }
             catch (InvalidProtocolBufferException e) when (e.Message.Contains("UTF-8", StringComparison.Ordinal))
             {
@@ -104,31 +104,8 @@ public class RecordDecoderCompatibilityTests
         Assert.That(record!.Binpath, Is.EqualTo("/home/ren\uFFFDx/a.out"));
     }
 
-    private static void AssertSame(ProcessInfo expected, ProcessRecord actual, int index)
-    {
-        Assert.Multiple(() =>
-        {
-            Assert.That(actual.Binpath, Is.EqualTo(expected.Binpath), $"#{index} binpath");
-            Assert.That(actual.Pid, Is.EqualTo(expected.Pid), $"#{index} pid");
-            Assert.That(actual.ParentPid, Is.EqualTo(expected.ParentPid), $"#{index} parent_pid");
-            Assert.That(actual.Time, Is.EqualTo(expected.Time), $"#{index} time");
-            Assert.That(actual.Signature, Is.EqualTo(expected.HasSignature ? expected.Signature : null), $"#{index} signature");
-            Assert.That(actual.JobId, Is.EqualTo(expected.HasJobId ? expected.JobId : null), $"#{index} job_id");
-            Assert.That(actual.Username, Is.EqualTo(expected.HasUsername ? expected.Username : null), $"#{index} username");
-            Assert.That(actual.Hostname, Is.EqualTo(expected.HasHostname ? expected.Hostname : null), $"#{index} hostname");
-            Assert.That(actual.Cmdline, Is.EqualTo(expected.HasCmdline ? expected.Cmdline : null), $"#{index} cmdline");
-            Assert.That(actual.EnvironmentVariables, Is.EqualTo(expected.EnvironmentVariables), $"#{index} environment_variables");
-            Assert.That(actual.Arguments, Is.EqualTo(expected.Arguments), $"#{index} arguments");
-            Assert.That(actual.SharedObjects, Is.EqualTo(expected.SharedObjects.Select(so => new SharedObjectRecord(so.Path, so.HasSignature ? so.Signature : null))), $"#{index} shared_objects");
-            Assert.That(actual.LoadedModules, Is.EqualTo(expected.LoadedModules.Select(m => new ModuleRecord(m.Name))), $"#{index} loaded_modules");
-            Assert.That(actual.Uid, Is.EqualTo(expected.HasUid ? expected.Uid : null), $"#{index} uid");
-            Assert.That(actual.Gid, Is.EqualTo(expected.HasGid ? expected.Gid : null), $"#{index} gid");
-            Assert.That(actual.Cwd, Is.EqualTo(expected.HasCwd ? expected.Cwd : null), $"#{index} cwd");
-            Assert.That(actual.TimeMicroseconds, Is.EqualTo(expected.HasTimeUs ? expected.TimeUs : null), $"#{index} time_us");
-            Assert.That(actual.AgentVersion, Is.EqualTo(expected.HasAgentVersion ? expected.AgentVersion : null), $"#{index} agent_version");
-            Assert.That(actual.Truncated, Is.EqualTo(expected.HasTruncated && expected.Truncated), $"#{index} truncated");
-        });
-    }
+    private static void AssertSame(ProcessInfo expected, ProcessRecord actual, int index) =>
+        Assert.That(Support.RecordMessages.ToProcessInfo(actual), Is.EqualTo(expected), $"message #{index}");
 
     /// <summary>A message with random presence, extreme numbers and non-ASCII text; values repeat so the string table is exercised.</summary>
     private static ProcessInfo RandomProcessInfo(Random random)

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Ogrt.Collector.Decoding;
 using Ogrt.Collector.Tests.Support;
+using Ogrt.Outputs.Abstractions;
 using Ogrt.Protocol;
 
 namespace Ogrt.Collector.Tests;
@@ -20,29 +21,34 @@ public class RecordDecoderTests
         Assert.Multiple(() =>
         {
             Assert.That(decoded, Is.True, () => $"refused: {reason}");
-            Assert.That(record!.Binpath, Is.EqualTo(info.Binpath));
+            Assert.That(record!.Kind, Is.EqualTo(RecordKind.Start));
+            Assert.That(RecordMessages.ToProcessInfo(record), Is.EqualTo(info));
             Assert.That(record.Pid, Is.EqualTo(777));
-            Assert.That(record.ParentPid, Is.EqualTo(info.ParentPid));
-            Assert.That(record.Time, Is.EqualTo(info.Time));
-            Assert.That(record.Signature, Is.EqualTo(info.Signature));
-            Assert.That(record.JobId, Is.EqualTo("1234567"));
-            Assert.That(record.Username, Is.EqualTo("alice"));
             Assert.That(record.Hostname, Is.EqualTo("node042"));
-            Assert.That(record.Cmdline, Is.EqualTo(info.Cmdline));
-            Assert.That(record.EnvironmentVariables, Is.EqualTo(info.EnvironmentVariables));
-            Assert.That(record.Arguments, Is.EqualTo(info.Arguments));
-            Assert.That(record.SharedObjects.Select(so => so.Path), Is.EqualTo(info.SharedObjects.Select(so => so.Path)));
-            Assert.That(record.SharedObjects.Select(so => so.Signature),
-                Is.EqualTo(info.SharedObjects.Select(so => so.HasSignature ? so.Signature : null)));
-            Assert.That(record.LoadedModules.Select(m => m.Name), Is.EqualTo(new[] { "gromacs/2024.1", "openmpi/4.1.6" }));
-            Assert.That(record.Uid, Is.EqualTo(1001));
-            Assert.That(record.Gid, Is.EqualTo(100));
-            Assert.That(record.Cwd, Is.EqualTo("/scratch/alice/run1"));
             Assert.That(record.TimeMicroseconds, Is.EqualTo(info.TimeUs));
-            Assert.That(record.AgentVersion, Is.EqualTo("0.1.0"));
-            Assert.That(record.Truncated, Is.True);
             Assert.That(record.ReceivedAt, Is.EqualTo(ReceivedAt));
             Assert.That(record.SourceAddress, Is.EqualTo("10.0.0.5"));
+        });
+    }
+
+    [Test]
+    public void Decodes_every_field_of_a_process_end_with_its_start_key()
+    {
+        var end = TestDatagrams.ProcessEnd(pid: 777);
+
+        bool decoded = new RecordDecoder().TryDecode(MessageFrame.Encode(end), ReceivedAt, "10.0.0.5", out var record, out var reason, out _);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(decoded, Is.True, () => $"refused: {reason}");
+            Assert.That(record!.Kind, Is.EqualTo(RecordKind.End));
+            Assert.That(RecordMessages.ToProcessEnd(record), Is.EqualTo(end));
+            Assert.That(record.Hostname, Is.EqualTo(end.Hostname));
+            Assert.That(record.Pid, Is.EqualTo(777));
+            Assert.That(record.Binpath, Is.EqualTo(end.Binpath));
+            Assert.That(record.TimeMicroseconds, Is.EqualTo(end.StartTimeUs));
+            Assert.That(record.Time, Is.EqualTo(end.StartTimeUs / 1_000_000));
+            Assert.That(record.Anomalies, Is.EqualTo(RecordAnomalies.None), "an end arrives long after its start");
         });
     }
 
@@ -54,15 +60,10 @@ public class RecordDecoderTests
         bool decoded = new RecordDecoder().TryDecode(MessageFrame.Encode(info), ReceivedAt, null, out var record, out _, out _);
 
         Assert.That(decoded, Is.True);
-        Assert.Multiple(() =>
-        {
-            Assert.That(record!.Signature, Is.Null);
-            Assert.That(record.Uid, Is.Null);
-            Assert.That(record.Cwd, Is.Null);
-            Assert.That(record.TimeMicroseconds, Is.Null);
-            Assert.That(record.Truncated, Is.False);
-            Assert.That(record.SharedObjects, Is.Empty);
-        });
+        var additions = record!.Schema.Fields.Where(field => field.Number >= 1000).ToList();
+        Assert.That(additions, Is.Not.Empty);
+        Assert.That(additions.Where(record.Has), Is.Empty);
+        Assert.That(record.TimeMicroseconds, Is.Null);
     }
 
     public static IEnumerable<TestCaseData> MalformedDatagrams()
@@ -85,6 +86,9 @@ public class RecordDecoderTests
         var sharedObjectWithoutPath = new ProcessInfo { Binpath = "/bin/true", Pid = 1, ParentPid = 0, Time = 1 };
         sharedObjectWithoutPath.SharedObjects.Add(new SharedObject { Signature = "x" });
         yield return new TestCaseData(Framed(sharedObjectWithoutPath), "missing_field").SetName("shared object without path");
+        var endWithoutStart = TestDatagrams.ProcessEnd(pid: 1);
+        endWithoutStart.ClearStartTimeUs();
+        yield return new TestCaseData(Framed(endWithoutStart, MessageType.ProcessEndMsg), "missing_field").SetName("end without its start time");
     }
 
     [TestCaseSource(nameof(MalformedDatagrams))]
@@ -102,12 +106,12 @@ public class RecordDecoderTests
     }
 
     /// <summary>Frames a message as written, even if required fields are missing (as a broken agent might).</summary>
-    private static byte[] Framed(IMessage message)
+    private static byte[] Framed(IMessage message, MessageType type = MessageType.ProcessInfoMsg)
     {
         using var stream = new MemoryStream();
         using (var output = new CodedOutputStream(stream, leaveOpen: true))
             message.WriteTo(output);
         byte[] payload = stream.ToArray();
-        return TestDatagrams.Frame(12, (uint)payload.Length, payload);
+        return TestDatagrams.Frame((uint)type, (uint)payload.Length, payload);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Ogrt.Collector.Configuration;
 using Ogrt.Collector.Spooling;
 using Ogrt.Collector.Tests.Support;
@@ -211,6 +212,48 @@ public class SpoolingRecordQueueTests
         });
         gate.SetResult();
         await harness.Pipeline.StopAsync(Generous);
+    }
+
+    [Test]
+    public async Task Block_on_a_full_spool_waits_BlockTimeout_on_the_clock_then_drops_and_takes_the_room_as_it_frees()
+    {
+        using var directory = new TempDirectory();
+        var time = new FakeTimeProvider();
+        var backendUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = new PipelineHarness(
+            s => s with
+            {
+                QueueCapacity = 1, BatchSize = 1, OverflowPolicy = OverflowPolicy.Block, BlockTimeout = TimeSpan.FromSeconds(1),
+                Spool = new SpoolOptions { Enabled = true, Directory = directory.Path, MaxBytes = SpoolOptions.MinMaxBytes },
+            },
+            time);
+        harness.Output.HoldWritesUntil(backendUp.Task);
+        harness.Pipeline.Start();
+
+        // Offer records of about 10 KB until one finds the spool full and waits.
+        int pid = 0;
+        ValueTask waiting;
+        do
+            waiting = harness.Pipeline.EnqueueAsync(PipelineHarness.Record(++pid, cmdlineLength: 10_000));
+        while (waiting.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.That(waiting.IsCompleted, Is.False, "still within BlockTimeout");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await waiting;
+        Assert.That(harness.Dropped("block_timeout"), Is.EqualTo(1));
+
+        var admittedOnceRoomFrees = harness.Pipeline.EnqueueAsync(PipelineHarness.Record(++pid, cmdlineLength: 10_000)).AsTask();
+        backendUp.SetResult();
+        await admittedOnceRoomFrees;
+        await Poll.UntilAsync(() => harness.Output.Delivered.Count == pid - 1, "every record but the dropped one is delivered");
+        await harness.Pipeline.StopAsync(Generous);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Output.Delivered.Select(r => r.Pid), Is.EqualTo(Enumerable.Range(1, pid).Where(p => p != pid - 1)));
+            Assert.That(harness.Metrics.Sum("ogrt.collector.output.dropped"), Is.EqualTo(1));
+            Assert.That(pid, Is.GreaterThan(50), "the spool held records before it was full");
+        });
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Ogrt.Collector.Diagnostics;
 
 namespace Ogrt.Collector.Tests;
@@ -7,7 +8,7 @@ public class WarningThrottleTests
     [Test]
     public void One_warning_per_interval_with_the_count_held_back_since_the_last()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider();
         var throttle = new WarningThrottle(clock, TimeSpan.FromSeconds(10));
 
         Assert.That(throttle.ShouldLog(out long suppressed), Is.True);
@@ -21,17 +22,5 @@ public class WarningThrottleTests
 
         Assert.That(throttle.ShouldLog(out suppressed), Is.True);
         Assert.That(suppressed, Is.EqualTo(5));
-    }
-
-    /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _timestamp;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _timestamp;
-
-        public void Advance(TimeSpan by) => _timestamp += by.Ticks;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Ogrt.Outputs.Abstractions;
+using Ogrt.Protocol;
 using Ogrt.Outputs.TestSupport;
 
 namespace Ogrt.Outputs.Splunk.Tests;
@@ -60,7 +61,7 @@ public sealed class SplunkHecOutputTests
     public async Task WithoutMicrosecondsTheTimeIsTheRecordsSeconds()
     {
         var (_, output) = Create([]);
-        var record = new ProcessRecord { Binpath = "/bin/true", Pid = 1, ParentPid = 0, Time = 1_700_000_001, ReceivedAt = TestRecords.ReceivedAt };
+        var record = TestRecords.Read(new ProcessInfo { Binpath = "/bin/true", Pid = 1, ParentPid = 0, Time = 1_700_000_001 }, TestRecords.ReceivedAt, null);
 
         await output.WriteAsync([record], CancellationToken.None);
 

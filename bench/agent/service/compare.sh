@@ -7,12 +7,17 @@
 #   AGENT_DIR  libogrt.so + ogrt-capture.so (e.g. artifacts/ogrt/lib)
 #   SERVICE    the ogrt-agent-service executable (e.g. artifacts/ogrt/sbin/ogrt-agent-service)
 #
+# Environment: LIBRARIES=N links the tiny program against N more shared libraries, each named
+# through a symbolic link (libbenchK.so.1 -> libbenchK.so.1.0.0) in a directory reached through
+# one, as a real application's are (default 0). BASELINE=TREE adds the variant `baseline`: the
+# service path of another installed tree (lib/ and sbin/ of e.g. an older build), with a
+# service of its own, measured in the same rounds (before/after comparisons), and its idle,
+# gate and fork variants (baseline-idle, baseline-gate, baseline-fork).
+#
 # Variants: bare (no preload), empty (an empty preloaded library: the floor of LD_PRELOAD),
 # idle (the gate preloaded, OGRT_ACTIVE unset: what every process pays), gate (OGRT_CAPTURE=service with no socket: all the gate's work but the send, nothing
 # tracked), service (OGRT_CAPTURE=service, a service started for the run), fork
 # (OGRT_CAPTURE=fork).
-# BASELINE=TREE (an install tree built from another commit, e.g. before a change) adds its
-# idle, gate, service and fork variants (idle@base, ...) to the same rounds.
 # Records go to a UDP sink on 127.0.0.1 (socat, outside the measured cgroups), as to a live
 # collector; sending to a closed port would add the kernel's ICMP replies to every variant. CPU: each variant's loop runs in a cpuacct
 # cgroup of its own, and the service is moved into it for the loop, so the figure is the
@@ -28,12 +33,14 @@ settle=${SETTLE_SECONDS:-1}
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
 cpuacct=/sys/fs/cgroup/cpuacct
 work=$(mktemp -d /tmp/ogrt-bench-paths.XXXXXX)
+libraries=${LIBRARIES:-0}
+baseline=${BASELINE:+$(realpath "$BASELINE")}
 service_pid=""
-base_service_pid=""
+baseline_pid=""
 sink_pid=""
 cleanup() {
     [[ -n $service_pid ]] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
-    [[ -n $base_service_pid ]] && kill "$base_service_pid" 2>/dev/null && wait "$base_service_pid" 2>/dev/null
+    [[ -n $baseline_pid ]] && kill "$baseline_pid" 2>/dev/null && wait "$baseline_pid" 2>/dev/null
     [[ -n $sink_pid ]] && kill "$sink_pid" 2>/dev/null
     rmdir "$cpuacct"/ogrt-bench-paths.$$.* 2>/dev/null || true
     rm -rf "$work"
@@ -41,8 +48,18 @@ cleanup() {
 trap cleanup EXIT
 
 gcc -O2 -o "$work/spawner" "$repo/bench/agent/spawner.c"
+mkdir "$work/libs.real"
+ln -s libs.real "$work/libs"
+link_flags=()
+for ((k = 0; k < libraries; k++)); do
+    printf 'int bench_%d(void) { return %d; }\n' "$k" "$k" >"$work/lib$k.c"
+    gcc -O2 -shared -fPIC -Wl,-soname,libbench$k.so.1 -o "$work/libs.real/libbench$k.so.1.0.0" "$work/lib$k.c"
+    ln -s "libbench$k.so.1.0.0" "$work/libs.real/libbench$k.so.1"
+    ln -s "libbench$k.so.1" "$work/libs.real/libbench$k.so"
+    link_flags+=("-lbench$k")
+done
 printf 'int main(void) { return 0; }\n' >"$work/tiny.c"
-gcc -O2 -o "$work/tiny" "$work/tiny.c"
+gcc -O2 -o "$work/tiny" "$work/tiny.c" -Wl,--no-as-needed -L"$work/libs" -Wl,-rpath,"$work/libs" "${link_flags[@]}"
 printf 'void ogrt_bench_empty(void) {}\n' >"$work/empty.c"
 gcc -O2 -shared -fPIC -Wl,-z,noseparate-code -o "$work/libempty.so" "$work/empty.c"
 
@@ -52,41 +69,38 @@ sink_pid=$!
 "$service" --socket "$work/agent.sock" --collector "127.0.0.1:$sink_port" --counters "$work/counters" 2>"$work/service.log" &
 service_pid=$!
 until [[ -S $work/agent.sock ]]; do sleep 0.05; done
-base=${BASELINE:+$(realpath "$BASELINE")}
-if [[ -n $base ]]; then
-    "$base/sbin/ogrt-agent-service" --socket "$work/base.sock" --collector "127.0.0.1:$sink_port" --counters "$work/base-counters" 2>"$work/base-service.log" &
-    base_service_pid=$!
-    until [[ -S $work/base.sock ]]; do sleep 0.05; done
+if [[ -n $baseline ]]; then
+    "$baseline/sbin/ogrt-agent-service" --socket "$work/baseline.sock" --collector "127.0.0.1:$sink_port" 2>"$work/baseline.log" &
+    baseline_pid=$!
+    until [[ -S $work/baseline.sock ]]; do sleep 0.05; done
 fi
 
 tracked="LD_PRELOAD=$agent/libogrt.so OGRT_ACTIVE=1 OGRT_FILTER= OGRT_SILENT=1 OGRT_COLLECTOR=127.0.0.1:$sink_port"
-base_tracked="LD_PRELOAD=$base/lib/libogrt.so OGRT_ACTIVE=1 OGRT_FILTER= OGRT_SILENT=1 OGRT_COLLECTOR=127.0.0.1:$sink_port"
 variant_env() {
     case $1 in
-        idle@base) echo "LD_PRELOAD=$base/lib/libogrt.so" ;;
-        gate@base) echo "$base_tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/no-such.sock" ;;
-        service@base) echo "$base_tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/base.sock" ;;
-        fork@base) echo "$base_tracked OGRT_CAPTURE=fork" ;;
         bare) ;;
         empty) echo "LD_PRELOAD=$work/libempty.so" ;;
         idle) echo "LD_PRELOAD=$agent/libogrt.so" ;;
         gate) echo "$tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/no-such.sock" ;;
         service) echo "$tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/agent.sock" ;;
         fork) echo "$tracked OGRT_CAPTURE=fork" ;;
+        baseline) echo "${tracked/$agent/$baseline/lib} OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/baseline.sock" ;;
+        baseline-*) variant_env "${1#baseline-}" | sed "s|$agent/|$baseline/lib/|" ;;
     esac
 }
 
 # Prints "WALL_MEDIAN_US CPU_NS" for one loop of the variant.
 measure() {
-    local variant=$1 group="$cpuacct/ogrt-bench-paths.$$.${1/@/-}" wall cpu serving=$service_pid
-    [[ $variant == *@base ]] && serving=$base_service_pid
+    local variant=$1 group="$cpuacct/ogrt-bench-paths.$$.$1" wall cpu
+    local measured=$service_pid
+    [[ $variant == baseline* ]] && measured=$baseline_pid
     mkdir "$group"
-    echo "$serving" >"$group/cgroup.procs"
+    echo "$measured" >"$group/cgroup.procs"
     # shellcheck disable=SC2046 # NAME=VALUE words by design (no blanks in values)
     wall=$( (echo "$BASHPID" >"$group/cgroup.procs"; "$work/spawner" "$spawns" "$gap_us" $(variant_env "$variant") -- "$work/tiny") | cut -d' ' -f1)
     sleep "$settle"
     cpu=$(cat "$group/cpuacct.usage")
-    echo "$serving" >"$cpuacct/cgroup.procs"
+    echo "$measured" >"$cpuacct/cgroup.procs"
     rmdir "$group" 2>/dev/null || { sleep 3; rmdir "$group"; }
     echo "$wall $cpu"
 }
@@ -94,9 +108,9 @@ measure() {
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 variants=(bare empty idle gate service fork)
-[[ -n $base ]] && variants+=(idle@base gate@base service@base fork@base)
+[[ -n $baseline ]] && variants+=(baseline-idle baseline-gate baseline baseline-fork)
 declare -A wall=() cpu=()
-echo "rounds=$rounds spawns=$spawns gap=${gap_us}us cpus=$(nproc) kernel=$(uname -r) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rounds=$rounds spawns=$spawns gap=${gap_us}us libraries=$libraries cpus=$(nproc) kernel=$(uname -r) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 for ((round = 0; round < rounds; round++)); do
     for ((k = 0; k < ${#variants[@]}; k++)); do
         variant=${variants[(round + k) % ${#variants[@]}]}

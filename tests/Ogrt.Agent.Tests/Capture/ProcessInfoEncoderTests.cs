@@ -56,9 +56,10 @@ public class ProcessInfoEncoderTests
             LoadedModules = new ManagedByteStringList(Texts("gcc/12.2", "openmpi/4.1")),
             SharedObjects = new ManagedSharedObjectList(
             [
-                (Binpath, Utf8("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")),
-                (Utf8("/lib/x86_64-linux-gnu/libc.so.6"), []),
-            ]),
+                (Utf8("/opt/app/lib/libsolver.so.2.1"), Utf8("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")),
+                (Utf8("/usr/lib/x86_64-linux-gnu/libc.so.6"), []),
+            ],
+            [[], Utf8("/lib/x86_64-linux-gnu/libc.so.6")]),
         };
 
         var (info, _, payloadLength) = EncodeAndParse(snapshot);
@@ -84,13 +85,14 @@ public class ProcessInfoEncoderTests
         expected.EnvironmentVariables.Add(["PATH=/usr/bin", "EMPTY=", "OMP_NUM_THREADS=8"]);
         expected.LoadedModules.Add(new Module { Name = "gcc/12.2" });
         expected.LoadedModules.Add(new Module { Name = "openmpi/4.1" });
-        expected.SharedObjects.Add(new SharedObject { Path = "/opt/app/bin/solver", Signature = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" });
-        expected.SharedObjects.Add(new SharedObject { Path = "/lib/x86_64-linux-gnu/libc.so.6" });
+        expected.SharedObjects.Add(new SharedObject { Path = "/opt/app/lib/libsolver.so.2.1", Signature = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" });
+        expected.SharedObjects.Add(new SharedObject { Path = "/usr/lib/x86_64-linux-gnu/libc.so.6", LoaderName = "/lib/x86_64-linux-gnu/libc.so.6" });
         using (Assert.EnterMultipleScope())
         {
             Assert.That(info, Is.EqualTo(expected));
             Assert.That(info.HasTruncated, Is.False);
             Assert.That(info.SharedObjects[1].HasSignature, Is.False);
+            Assert.That(info.SharedObjects[0].HasLoaderName, Is.False, "no loader_name when it is the path");
             // Same field set, canonical varints: the generated serializer needs exactly as many bytes.
             Assert.That(payloadLength, Is.EqualTo(expected.CalculateSize()));
         }
@@ -258,7 +260,9 @@ public class ProcessInfoEncoderTests
     {
         var snapshot = Minimal(new ManagedByteStringList(Enumerable.Range(0, 50_000).Select(i => Utf8($"argument-{i}")).ToList()));
         snapshot.Environment = new ManagedByteStringList(Enumerable.Range(0, 10_000).Select(i => Utf8($"V{i}={new string('x', 100)}")).ToList());
-        snapshot.SharedObjects = new ManagedSharedObjectList(Enumerable.Range(0, 5000).Select(i => (Utf8($"/lib/lib{i}.so"), Array.Empty<byte>())).ToList());
+        snapshot.SharedObjects = new ManagedSharedObjectList(
+            Enumerable.Range(0, 5000).Select(i => (Utf8($"/usr/lib/lib{i}.so.1.0"), Array.Empty<byte>())).ToList(),
+            Enumerable.Range(0, 5000).Select(i => Utf8($"/lib/lib{i}.so.1")).ToList());
         snapshot.LoadedModules = new ManagedByteStringList(Enumerable.Range(0, 5000).Select(i => Utf8($"module{i}/1.0")).ToList());
         snapshot.Username = Utf8(new string('u', 9000));
         snapshot.Cwd = Utf8(new string('c', 9000));
@@ -269,7 +273,8 @@ public class ProcessInfoEncoderTests
         {
             Assert.That(length, Is.LessThanOrEqualTo(ProcessInfoEncoder.MaxDatagramLength));
             Assert.That(info.Truncated, Is.True);
-            Assert.That(info.SharedObjects.CalculateSize(SharedObjectCodec), Is.InRange(ProcessInfoEncoder.SharedObjectReserve - 100, ProcessInfoEncoder.SharedObjectReserve));
+            Assert.That(info.SharedObjects.CalculateSize(SharedObjectCodec), Is.InRange(ProcessInfoEncoder.SharedObjectReserve - 100, ProcessInfoEncoder.SharedObjectReserve), "loader names count in the reserve");
+            Assert.That(info.SharedObjects.Select(so => so.LoaderName), Has.All.StartWith("/lib/lib"));
             Assert.That(info.LoadedModules, Is.Not.Empty);
             Assert.That(info.Arguments, Is.Not.Empty);
             Assert.That(info.EnvironmentVariables, Is.Empty);

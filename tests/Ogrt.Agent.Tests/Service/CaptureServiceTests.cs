@@ -117,6 +117,37 @@ public class CaptureServiceTests
         });
     }
 
+    [Test]
+    public async Task Descriptors_passed_with_messages_are_closed_whether_the_message_is_valid_or_not()
+    {
+        string sender = await GatePrograms.CompileAsync("pass_descriptors");
+        using var collector = new ProcessInfoListener();
+        using var service = await CaptureServiceProcess.StartAsync(collector.CollectorAddress);
+        string directory = TestScratch.CreateDirectory("descriptors");
+        string valid = Path.Combine(directory, "valid"), junk = Path.Combine(directory, "junk");
+        await File.WriteAllBytesAsync(valid, GateMessage.Typical("/apps/bin/with-root"));
+        await File.WriteAllBytesAsync(junk, new byte[100]);
+        int before = OpenDescriptors(service.Pid);
+
+        // A gate passes one descriptor; a hostile sender may pass more, or junk with them.
+        foreach (var (message, descriptors) in new[] { (valid, 1), (valid, 5), (junk, 1), (junk, 16) })
+            Assert.That((await ExternalCommand.RunAsync(sender, [service.SocketPath, message, "100", descriptors.ToString(System.Globalization.CultureInfo.InvariantCulture)])).ExitCode, Is.Zero);
+
+        await collector.WaitForCountAsync(200);
+        int after = OpenDescriptors(service.Pid);
+        Assert.That(service.Stop(), Is.Zero, service.Log);
+        var counters = service.ReadCounters();
+        Assert.Multiple(() =>
+        {
+            // 2,300 descriptors came in: a leak would show in hundreds.
+            Assert.That(after, Is.LessThanOrEqualTo(before + 2), "descriptors left open in the service");
+            Assert.That(counters["sent"], Is.EqualTo(200));
+            Assert.That(counters["malformed"], Is.EqualTo(200));
+        });
+    }
+
+    private static int OpenDescriptors(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
+
     /// <summary>Sends one datagram, waiting while the service's queue is full (net.unix.max_dgram_qlen).</summary>
     private static async Task<bool> SendPacedAsync(Socket socket, UnixDomainSocketEndPoint endpoint, byte[] message)
     {

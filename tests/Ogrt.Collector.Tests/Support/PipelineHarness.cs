@@ -6,6 +6,7 @@ using Ogrt.Collector.Dispatching;
 using Ogrt.Collector.Metrics;
 using Ogrt.Collector.Spooling;
 using Ogrt.Outputs.Abstractions;
+using Ogrt.Outputs.Abstractions.Schema;
 
 namespace Ogrt.Collector.Tests.Support;
 
@@ -49,15 +50,13 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public long Dropped(string reason) => Metrics.Sum("ogrt.collector.output.dropped", ("reason", reason));
 
     /// <param name="cmdlineLength">Characters of command line: 50,000 make a record of about 100 KB in memory.</param>
-    public static ProcessRecord Record(int pid, int cmdlineLength = 0) => new()
+    public static ProcessRecord Record(int pid, int cmdlineLength = 0)
     {
-        Binpath = "/usr/bin/test",
-        Pid = pid,
-        ParentPid = 1,
-        Time = 1_764_000_000,
-        Cmdline = cmdlineLength == 0 ? null : new string('x', cmdlineLength),
-        ReceivedAt = DateTimeOffset.UnixEpoch,
-    };
+        var info = new Ogrt.Protocol.ProcessInfo { Binpath = "/usr/bin/test", Pid = pid, ParentPid = 1, Time = 1_764_000_000 };
+        if (cmdlineLength > 0)
+            info.Cmdline = new string('x', cmdlineLength);
+        return new RecordReader(stringTableCapacity: 1).Read(Ogrt.Protocol.MessageFrame.Encode(info), DateTimeOffset.UnixEpoch, null);
+    }
 
     public async Task EnqueueAsync(IEnumerable<int> pids, int cmdlineLength = 0)
     {

@@ -198,6 +198,27 @@ public sealed partial class UnitsUnderSystemdTests
         Assert.That(exposure, Is.LessThanOrEqualTo(ExposureCeiling), report);
     }
 
+    [Test, Order(11)]
+    public void Shared_objects_are_resolved_as_the_process_sees_them_past_the_services_private_tmp_and_hidden_home()
+    {
+        // libc as a symbolic link to a copy, in /home (ProtectHome=yes hides it from the service)
+        // and /tmp (the service has PrivateTmp=yes): the service resolves in the process's root.
+        System.Output("for d in /home/alice/lib /tmp/ogrt-libs; do mkdir -p $d && cp /lib/x86_64-linux-gnu/libc.so.6 $d/libc.so.6.real && ln -sf libc.so.6.real $d/libc.so.6; done");
+        int before = TrackedRecordCount();
+
+        System.Output($"LD_LIBRARY_PATH=/home/alice/lib {TrackedTrue}; LD_LIBRARY_PATH=/tmp/ogrt-libs {TrackedTrue}; {TrackedTrue}");
+
+        WaitFor(() => TrackedRecordCount() == before + 3, "three records of processes tracked through the service");
+        string records = System.Output("cat /var/log/ogrt/*.jsonl | grep '\"binpath\":\"/usr/bin/true\"' | tail -3");
+        Assert.Multiple(() =>
+        {
+            Assert.That(records, Does.Contain("\"/home/alice/lib/libc.so.6.real\""));
+            Assert.That(records, Does.Contain("\"/tmp/ogrt-libs/libc.so.6.real\""));
+            Assert.That(records, Does.Contain("\"/usr/lib/x86_64-linux-gnu/libc.so.6\""), "merged /usr: /lib is a link to usr/lib");
+            Assert.That(records, Does.Not.Contain("linux-vdso"));
+        });
+    }
+
     private int RecordCount() => int.Parse(System.Output(Records), CultureInfo.InvariantCulture);
 
     private int TrackedRecordCount() => int.Parse(System.Output(TrueRecords), CultureInfo.InvariantCulture);

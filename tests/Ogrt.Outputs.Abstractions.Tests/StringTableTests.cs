@@ -1,7 +1,7 @@
 using System.Text;
-using Ogrt.Collector.Decoding;
+using Ogrt.Outputs.Abstractions.Schema;
 
-namespace Ogrt.Collector.Tests;
+namespace Ogrt.Outputs.Abstractions.Tests;
 
 public class StringTableTests
 {

@@ -1,4 +1,4 @@
-namespace Ogrt.Collector.Decoding;
+namespace Ogrt.Outputs.Abstractions.Schema;
 
 /// <summary>
 /// Reads the protobuf wire format from a span without allocating. Every read reports failure

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Ogrt.Collector.Decoding;
+namespace Ogrt.Outputs.Abstractions.Schema;
 
 /// <summary>
 /// Turns UTF-8 field values into strings, returning the same string instance for bytes seen

@@ -1,0 +1,108 @@
+namespace Ogrt.Outputs.Abstractions.Schema;
+
+/// <summary>
+/// The decoded values of one protobuf message, stored by its <see cref="MessageSchema"/>: texts
+/// (string), lists (string[] or RecordMessage[]) and nested messages in one array, numbers (long)
+/// in another with a presence mask. Read-only
+/// once built; the decoder shares equal nested messages (the same library) between records.
+/// </summary>
+public class RecordMessage
+{
+    private readonly object?[] _objects;
+    private readonly long[] _numbers;
+    private readonly ulong _present;
+
+    internal RecordMessage(MessageSchema schema, object?[] objects, long[] numbers, ulong present)
+    {
+        Schema = schema;
+        _objects = objects;
+        _numbers = numbers;
+        _present = present;
+    }
+
+    public MessageSchema Schema { get; }
+
+    /// <summary>Whether the message carries the field (a list: at least one element).</summary>
+    public bool Has(SchemaField field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        return field.HoldsObject ? _objects[field.Slot] is not null : (_present & (1UL << field.Slot)) != 0;
+    }
+
+    /// <summary>A text field's value, or null when absent.</summary>
+    public string? GetText(SchemaField field) => (string?)Object(field, FieldKind.Text, repeated: false);
+
+    /// <summary>A number or bool field's value (bools as 0 and 1).</summary>
+    public bool TryGetNumber(SchemaField field, out long value)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        if (field.HoldsObject)
+            throw new ArgumentException($"{field} is not a number", nameof(field));
+        value = _numbers[field.Slot];
+        return (_present & (1UL << field.Slot)) != 0;
+    }
+
+    /// <summary>A repeated text field's values (empty when absent).</summary>
+    public IReadOnlyList<string> GetTexts(SchemaField field) => (string[]?)Object(field, FieldKind.Text, repeated: true) ?? [];
+
+    /// <summary>A repeated message field's values (empty when absent).</summary>
+    public IReadOnlyList<RecordMessage> GetMessages(SchemaField field) => (RecordMessage[]?)Object(field, FieldKind.Message, repeated: true) ?? [];
+
+    public string? GetText(int number) => GetText(Schema[number]);
+
+    public IReadOnlyList<string> GetTexts(int number) => GetTexts(Schema[number]);
+
+    public IReadOnlyList<RecordMessage> GetMessages(int number) => GetMessages(Schema[number]);
+
+    public long? GetNumber(int number) => TryGetNumber(Schema[number], out long value) ? value : null;
+
+    /// <summary>The stored value of an object field, for walkers that switch on the field's kind.</summary>
+    internal object? ObjectAt(SchemaField field) => _objects[field.Slot];
+
+    internal bool NumberAt(SchemaField field, out long value)
+    {
+        value = _numbers[field.Slot];
+        return (_present & (1UL << field.Slot)) != 0;
+    }
+
+    /// <summary>Managed bytes of the message's own arrays and values (strings counted whole, even when shared).</summary>
+    internal long MeasureBytes()
+    {
+        const int ArrayHeader = 24, MessageObject = 48;
+        // Empty arrays are the shared Array.Empty instances.
+        long bytes = (_objects.Length == 0 ? 0 : ArrayHeader + (8L * _objects.Length)) + (_numbers.Length == 0 ? 0 : ArrayHeader + (8L * _numbers.Length));
+        foreach (object? value in _objects)
+        {
+            switch (value)
+            {
+                case string text:
+                    bytes += TextBytes(text);
+                    break;
+                case string[] texts:
+                    bytes += ArrayHeader + (8L * texts.Length);
+                    foreach (string text in texts)
+                        bytes += TextBytes(text);
+                    break;
+                case RecordMessage[] messages:
+                    bytes += ArrayHeader + (8L * messages.Length);
+                    foreach (var message in messages)
+                        bytes += MessageObject + message.MeasureBytes();
+                    break;
+                case RecordMessage message:
+                    bytes += MessageObject + message.MeasureBytes();
+                    break;
+            }
+        }
+        return bytes;
+
+        static long TextBytes(string text) => 24 + (2L * text.Length);
+    }
+
+    private object? Object(SchemaField field, FieldKind kind, bool repeated)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        if (field.Kind != kind || field.IsRepeated != repeated)
+            throw new ArgumentException($"{field} is a {(field.IsRepeated ? "repeated " : "")}{field.Kind} field", nameof(field));
+        return _objects[field.Slot];
+    }
+}

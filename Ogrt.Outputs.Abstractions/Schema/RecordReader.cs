@@ -1,0 +1,260 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Ogrt.Protocol;
+
+namespace Ogrt.Outputs.Abstractions.Schema;
+
+/// <summary>
+/// Validates one datagram (header, length, protobuf, required fields) and reads it into a
+/// <see cref="ProcessRecord"/> by the <see cref="RecordSchema"/> of its message type, without
+/// naming a field: what ogrt.proto declares is what is read. Text values come from a
+/// <see cref="StringTable"/> and equal nested messages (the same library with the same
+/// watermark) are shared, so a record costs a few arrays rather than dozens of strings.
+/// </summary>
+/// <remarks>Not thread-safe: one reader per decoding thread.</remarks>
+public sealed class RecordReader
+{
+    private const int MaxPayloadSize = MessageFrame.MaxDatagramSize - MessageFrame.HeaderSize;
+
+    private readonly StringTable _strings;
+    private Scratch?[] _scratch = [];
+
+    public RecordReader() : this(stringTableCapacity: 16384)
+    {
+    }
+
+    /// <param name="stringTableCapacity">Slots of the string table, a power of two.</param>
+    public RecordReader(int stringTableCapacity) => _strings = new StringTable(stringTableCapacity);
+
+    /// <summary>Reads a datagram; on failure returns false with the reason and a detail for the log.</summary>
+    public bool TryRead(
+        ReadOnlySpan<byte> datagram, DateTimeOffset receivedAt, string? sourceAddress,
+        [NotNullWhen(true)] out ProcessRecord? record, out RecordFault fault, out string? detail)
+    {
+        record = null;
+        if (!MessageFrame.TryReadHeader(datagram, out uint type, out uint declaredLength))
+            return Fail(RecordFault.TooShort, $"{datagram.Length} bytes, the header alone is {MessageFrame.HeaderSize}", out fault, out detail);
+        var schema = RecordSchema.ForMessageType(type);
+        if (schema is null)
+            return Fail(RecordFault.UnknownType, $"message type {type}, expected {(uint)MessageType.ProcessInfoMsg} or {(uint)MessageType.ProcessEndMsg}", out fault, out detail);
+        if (datagram.Length > MessageFrame.MaxDatagramSize || declaredLength > MaxPayloadSize)
+            return Fail(RecordFault.Oversized, $"{datagram.Length} bytes with a declared payload of {declaredLength}, the limit is {MessageFrame.MaxDatagramSize}", out fault, out detail);
+        int payloadLength = datagram.Length - MessageFrame.HeaderSize;
+        if (declaredLength != payloadLength)
+            return Fail(RecordFault.LengthMismatch, $"header declares {declaredLength} payload bytes, {payloadLength} arrived", out fault, out detail);
+
+        var scratch = ScratchFor(schema.Message);
+        try
+        {
+            if (!TryReadFields(datagram[MessageFrame.HeaderSize..], scratch, parent: null, out fault, out detail))
+                return false;
+            scratch.Build(out var objects, out var numbers, out ulong present);
+            record = new ProcessRecord(schema, objects, numbers, present, receivedAt, sourceAddress);
+            return true;
+        }
+        finally
+        {
+            scratch.Clear();
+        }
+    }
+
+    /// <summary>Reads a datagram that must be a record (a spooled one); throws <see cref="InvalidDataException"/> if it is not.</summary>
+    public ProcessRecord Read(ReadOnlySpan<byte> datagram, DateTimeOffset receivedAt, string? sourceAddress) =>
+        TryRead(datagram, receivedAt, sourceAddress, out var record, out var fault, out string? detail)
+            ? record
+            : throw new InvalidDataException($"not a record ({fault}): {detail}");
+
+    /// <param name="parent">The field of the enclosing message, to name nested fields in errors.</param>
+    private bool TryReadFields(ReadOnlySpan<byte> payload, Scratch scratch, SchemaField? parent, out RecordFault fault, out string? detail)
+    {
+        var schema = scratch.Schema;
+        var reader = new WireReader(payload);
+        while (!reader.AtEnd)
+        {
+            if (!reader.TryReadTag(out int number, out int wireType))
+                return Fail(RecordFault.InvalidProtobuf, $"a {Prefix(parent)}field key is malformed", out fault, out detail);
+            var field = schema.Find(number);
+            if (field is null || field.WireType != wireType)
+            {
+                // Unknown field, or a known one with another wire type: protobuf skips both.
+                if (!reader.TrySkip(wireType))
+                    return Fail(RecordFault.InvalidProtobuf, $"{Prefix(parent)}field {number} is truncated or malformed", out fault, out detail);
+                continue;
+            }
+            if (wireType == WireReader.Varint)
+            {
+                if (!reader.TryReadVarint(out ulong value))
+                    return Fail(RecordFault.InvalidProtobuf, $"{Prefix(parent)}field {number} is truncated or malformed", out fault, out detail);
+                scratch.SetNumber(field, Convert(field.Kind, value));
+                continue;
+            }
+            if (!reader.TryReadLengthDelimited(out var bytes))
+                return Fail(RecordFault.InvalidProtobuf, $"{Prefix(parent)}field {number} is truncated or malformed", out fault, out detail);
+            if (field.Kind == FieldKind.Text)
+            {
+                scratch.SetObject(field, _strings.Get(bytes));
+                continue;
+            }
+            if (!TryReadMessage(bytes, field, out var message, out fault, out detail))
+                return false;
+            scratch.SetObject(field, message);
+        }
+
+        foreach (var required in schema.Required)
+        {
+            if (!scratch.Has(required))
+                return Fail(RecordFault.MissingField, $"required field {Prefix(parent)}{required.Name} is absent", out fault, out detail);
+        }
+        fault = RecordFault.None;
+        detail = null;
+        return true;
+    }
+
+    private bool TryReadMessage(ReadOnlySpan<byte> bytes, SchemaField field, [NotNullWhen(true)] out RecordMessage? message, out RecordFault fault, out string? detail)
+    {
+        message = null;
+        var scratch = ScratchFor(field.Message!);
+        try
+        {
+            if (!TryReadFields(bytes, scratch, field, out fault, out detail))
+                return false;
+            message = scratch.BuildShared();
+            return true;
+        }
+        finally
+        {
+            scratch.Clear();
+        }
+    }
+
+    private Scratch ScratchFor(MessageSchema schema)
+    {
+        if (schema.Index >= _scratch.Length)
+            Array.Resize(ref _scratch, MessageSchema.Count);
+        return _scratch[schema.Index] ??= new Scratch(schema);
+    }
+
+    private static string Prefix(SchemaField? parent) => parent is null ? "" : parent.Name + ".";
+
+    /// <summary>The value as protobuf defines it for the field's type (int32 keeps the low 32 bits, bool is any non-zero).</summary>
+    private static long Convert(FieldKind kind, ulong value) => kind switch
+    {
+        FieldKind.Int32 => (int)value,
+        FieldKind.UInt32 => (uint)value,
+        FieldKind.Bool => value != 0 ? 1 : 0,
+        _ => (long)value,
+    };
+
+    private static bool Fail(RecordFault reason, string message, out RecordFault fault, out string? detail)
+    {
+        fault = reason;
+        detail = message;
+        return false;
+    }
+
+    /// <summary>The values of the message being read, reused from one message to the next.</summary>
+    private sealed class Scratch(MessageSchema schema)
+    {
+        // Equal nested messages are shared: the slot keeps the last one that hashed to it.
+        private readonly RecordMessage?[] _shared = new RecordMessage?[4096];
+        private readonly object?[] _objects = new object?[schema.ObjectCount];
+        private readonly List<object>?[] _lists = new List<object>?[schema.ObjectCount];
+        private readonly long[] _numbers = new long[schema.NumberCount];
+        private ulong _present;
+
+        public MessageSchema Schema { get; } = schema;
+
+        public void SetNumber(SchemaField field, long value)
+        {
+            _numbers[field.Slot] = value;
+            _present |= 1UL << field.Slot;
+        }
+
+        public void SetObject(SchemaField field, object value)
+        {
+            if (!field.IsRepeated)
+            {
+                _objects[field.Slot] = value;
+                return;
+            }
+            var list = _lists[field.Slot] ??= new List<object>(16);
+            list.Add(value);
+        }
+
+        public bool Has(SchemaField field) =>
+            field.IsRepeated ? _lists[field.Slot] is { Count: > 0 } : field.HoldsObject ? _objects[field.Slot] is not null : (_present & (1UL << field.Slot)) != 0;
+
+        /// <summary>Right-sized copies of the values; lists become typed arrays.</summary>
+        public void Build(out object?[] objects, out long[] numbers, out ulong present)
+        {
+            objects = _objects.Length == 0 ? [] : new object?[_objects.Length];
+            foreach (var field in Schema.FieldArray)
+            {
+                if (!field.HoldsObject)
+                    continue;
+                objects[field.Slot] = field.IsRepeated ? ToArray(field, _lists[field.Slot]) : _objects[field.Slot];
+            }
+            numbers = _numbers.Length == 0 ? [] : (long[])_numbers.Clone();
+            present = _present;
+        }
+
+        /// <summary>The message, or an equal one built before (its values come from the string table, so equal usually means the same instances).</summary>
+        public RecordMessage BuildShared()
+        {
+            int hash = (int)_present;
+            foreach (object? value in _objects)
+                hash = (hash * 31) ^ (value is null ? 0 : RuntimeHelpers.GetHashCode(value));
+            foreach (long number in _numbers)
+                hash = (hash * 31) ^ number.GetHashCode();
+            ref var cached = ref _shared[hash & (_shared.Length - 1)];
+            if (cached is null || !Matches(cached))
+            {
+                Build(out var objects, out var numbers, out ulong present);
+                var message = new RecordMessage(Schema, objects, numbers, present);
+                if (Schema.HasRepeated)
+                    return message; // Sharing is for flat messages, whose equality is cheap to check.
+                cached = message;
+            }
+            return cached;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_objects);
+            foreach (var list in _lists)
+                list?.Clear();
+            Array.Clear(_numbers);
+            _present = 0;
+        }
+
+        private bool Matches(RecordMessage cached)
+        {
+            foreach (var field in Schema.FieldArray)
+            {
+                if (field.IsRepeated)
+                    return false;
+                if (field.HoldsObject ? !ReferenceEquals(cached.ObjectAt(field), _objects[field.Slot])
+                        : cached.NumberAt(field, out long value) != ((_present & (1UL << field.Slot)) != 0) || value != _numbers[field.Slot])
+                    return false;
+            }
+            return true;
+        }
+
+        private static object? ToArray(SchemaField field, List<object>? list)
+        {
+            if (list is null || list.Count == 0)
+                return null;
+            if (field.Kind == FieldKind.Text)
+            {
+                var texts = new string[list.Count];
+                for (int i = 0; i < texts.Length; i++)
+                    texts[i] = (string)list[i];
+                return texts;
+            }
+            var messages = new RecordMessage[list.Count];
+            for (int i = 0; i < messages.Length; i++)
+                messages[i] = (RecordMessage)list[i];
+            return messages;
+        }
+    }
+}
