@@ -27,8 +27,7 @@ internal sealed unsafe class AgentSocket : IDisposable
         int on = 1;
         SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_PASSCRED, &on, sizeof(int));
         // A timeout lets the receive loop notice SIGTERM and write its counters while idle.
-        long* timeout = stackalloc long[2] { 1, 0 };
-        SocketCalls.setsockopt(descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, timeout, 16);
+        SetReceiveTimeout(TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Where the socket came from, for the start-up log line.</summary>
@@ -74,12 +73,13 @@ internal sealed unsafe class AgentSocket : IDisposable
     }
 
     /// <summary>
-    /// Waits up to a second for one message. <paramref name="length"/> is its full length (it was
-    /// cut when that exceeds <paramref name="capacity"/>). <paramref name="passedDescriptor"/>:
-    /// the descriptor the sender passed (a gate: its root directory), -1 if none; the caller
-    /// closes it, whatever the outcome.
+    /// Takes one message, waiting up to the receive timeout for it when <paramref name="wait"/>.
+    /// <paramref name="length"/> is its full length (it was cut when that exceeds
+    /// <paramref name="capacity"/>). <paramref name="passedDescriptor"/>: the descriptor the
+    /// sender passed (a gate: its root directory), -1 if none; the caller closes it, whatever
+    /// the outcome.
     /// </summary>
-    public ReceiveOutcome Receive(byte* buffer, int capacity, out int length, out Credentials credentials, out int passedDescriptor)
+    public ReceiveOutcome Receive(byte* buffer, int capacity, bool wait, out int length, out Credentials credentials, out int passedDescriptor)
     {
         credentials = default;
         passedDescriptor = -1;
@@ -87,7 +87,8 @@ internal sealed unsafe class AgentSocket : IDisposable
         var vector = new IoVector { Base = buffer, Length = (nuint)capacity };
         var header = new MessageHeader { Vectors = &vector, VectorCount = 1, Control = _control, ControlLength = ControlMessages.BufferLength };
         // MSG_TRUNC: return the real length of an oversized datagram.
-        nint received = SocketCalls.recvmsg(_descriptor, &header, SocketCalls.MSG_TRUNC | SocketCalls.MSG_CMSG_CLOEXEC);
+        nint received = SocketCalls.recvmsg(_descriptor, &header,
+            SocketCalls.MSG_TRUNC | SocketCalls.MSG_CMSG_CLOEXEC | (wait ? 0 : SocketCalls.MSG_DONTWAIT));
         if (received < 0)
         {
             int error = Marshal.GetLastSystemError();
@@ -97,6 +98,13 @@ internal sealed unsafe class AgentSocket : IDisposable
         if (!ControlMessages.Read(header, out credentials, out passedDescriptor))
             return ReceiveOutcome.NoCredentials;
         return length > capacity ? ReceiveOutcome.Oversized : ReceiveOutcome.Message;
+    }
+
+    /// <summary>How long <see cref="Receive"/> waits at most (the loop's idle tick).</summary>
+    public void SetReceiveTimeout(TimeSpan timeout)
+    {
+        long* value = stackalloc long[2] { (long)timeout.TotalSeconds, timeout.Microseconds + timeout.Milliseconds * 1000L };
+        SocketCalls.setsockopt(_descriptor, SocketCalls.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, value, 16);
     }
 
     public void Dispose()

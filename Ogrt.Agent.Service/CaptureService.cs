@@ -3,6 +3,7 @@ using Ogrt.Agent.Capture;
 using Ogrt.Agent.Interop;
 using Ogrt.Agent.Settings;
 using Ogrt.Agent.Wire;
+using Ogrt.Agent.Service.EndRecords;
 using Ogrt.Agent.Service.Interop;
 
 namespace Ogrt.Agent.Service;
@@ -18,6 +19,12 @@ internal sealed unsafe class CaptureService : IDisposable
     private static readonly TimeSpan MalformedLogInterval = TimeSpan.FromSeconds(10);
     /// <summary>How long a resolved object path is reused (bench/agent/service/README.md).</summary>
     private static readonly TimeSpan RealPathLifetime = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// More than the agent socket can hold (net.unix.max_dgram_qlen: 512 under systemd), so a
+    /// drain takes everything queued before it began, and a flood of messages cannot keep
+    /// the exits from being read.
+    /// </summary>
+    private const int DrainLimit = 65536;
 
     private readonly AgentSocket _socket;
     private readonly CollectorSender _collector;
@@ -25,7 +32,8 @@ internal sealed unsafe class CaptureService : IDisposable
     private readonly UidRateLimiter _rateLimiter;
     private readonly UserNameCache _userNames = new(TimeSpan.FromMinutes(5));
     private readonly MessageObjectList _objects = new(new RealPathCache(RealPathLifetime));
-    private readonly ServiceCounters _counters = new();
+    private readonly ServiceCounters _counters;
+    private readonly EndRecordService? _endRecords;
     private readonly byte[] _hostname;
     private readonly byte[] _datagram = new byte[ProcessInfoEncoder.MaxDatagramLength];
     private readonly byte* _buffer;
@@ -35,9 +43,12 @@ internal sealed unsafe class CaptureService : IDisposable
     private long _malformedSinceLog;
     private volatile bool _stopping;
 
-    public CaptureService(AgentSocket socket, CollectorSender collector, ServiceOptions options, byte[] hostname)
+    public CaptureService(AgentSocket socket, CollectorSender collector, ServiceOptions options, byte[] hostname,
+        ServiceCounters counters, EndRecordService? endRecords)
     {
         _socket = socket;
+        _counters = counters;
+        _endRecords = endRecords;
         _collector = collector;
         _countersPath = options.CountersPath;
         _rateLimiter = new UidRateLimiter(options.RatePerSecond, options.Burst);
@@ -56,26 +67,10 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         while (!_stopping)
         {
-            var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, out int length, out var credentials, out int rootDescriptor);
+            Receive(wait: true);
+            if (_endRecords is { ExitsDue: true })
+                ServeExits();
             long now = Environment.TickCount64;
-            switch (outcome)
-            {
-                case ReceiveOutcome.Message:
-                    _counters.Received++;
-                    Handle(length, credentials, rootDescriptor, now);
-                    break;
-                case ReceiveOutcome.Oversized:
-                case ReceiveOutcome.NoCredentials:
-                    _counters.Received++;
-                    CountMalformed(outcome == ReceiveOutcome.Oversized ? "longer than any gate message" : "no sender credentials", credentials, now);
-                    break;
-                case ReceiveOutcome.Failed:
-                    // Not expected on a bound datagram socket; do not spin if it persists.
-                    Thread.Sleep(10);
-                    break;
-            }
-            if (rootDescriptor >= 0)
-                Libc.close(rootDescriptor);
             if (now >= _nextCountersWrite)
                 WriteCounters(now);
         }
@@ -86,6 +81,51 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         NativeMemory.Free(_buffer);
         NativeMemory.Free(_strings);
+    }
+
+    /// <summary>
+    /// The exits queued so far, then the gate messages queued so far, then the matching: a
+    /// process sends its start before it exits, so each exit read has its start in the table
+    /// by the time it is matched.
+    /// </summary>
+    private void ServeExits()
+    {
+        bool batchFull;
+        do
+        {
+            batchFull = _endRecords!.ReadQueued();
+            for (int taken = 0; taken < DrainLimit && Receive(wait: false); taken++)
+            {
+            }
+            _endRecords.MatchBatch();
+        }
+        while (batchFull);
+    }
+
+    /// <summary>Takes and handles one gate message; false when none came.</summary>
+    private bool Receive(bool wait)
+    {
+        var outcome = _socket.Receive(_buffer, AgentMessageFormat.MaxLength, wait, out int length, out var credentials, out int rootDescriptor);
+        long now = Environment.TickCount64;
+        switch (outcome)
+        {
+            case ReceiveOutcome.Message:
+                _counters.Received++;
+                Handle(length, credentials, rootDescriptor, now);
+                break;
+            case ReceiveOutcome.Oversized:
+            case ReceiveOutcome.NoCredentials:
+                _counters.Received++;
+                CountMalformed(outcome == ReceiveOutcome.Oversized ? "longer than any gate message" : "no sender credentials", credentials, now);
+                break;
+            case ReceiveOutcome.Failed:
+                // Not expected on a bound datagram socket; do not spin if it persists.
+                Thread.Sleep(10);
+                break;
+        }
+        if (rootDescriptor >= 0)
+            Libc.close(rootDescriptor);
+        return outcome is ReceiveOutcome.Message or ReceiveOutcome.Oversized or ReceiveOutcome.NoCredentials;
     }
 
     private void Handle(int length, Credentials credentials, int rootDescriptor, long now)
@@ -133,6 +173,7 @@ internal sealed unsafe class CaptureService : IDisposable
             _counters.Sent++;
         else
             _counters.SendFailed++;
+        _endRecords?.Started(snapshot);
     }
 
     private void CountMalformed(string problem, Credentials credentials, long now)

@@ -24,6 +24,23 @@ internal sealed class ServiceCounters
     /// <summary>Processes captured by the fork path because this socket's queue was full (their notices).</summary>
     public long Fallbacks;
 
+    /// <summary>Whether end records are reported, or why not (doctor explains the value).</summary>
+    public EndRecordsState EndRecords;
+    /// <summary>Exit reports read (every thread that exited on the node, tracked or not).</summary>
+    public long ExitsRead;
+    /// <summary>Messages on the exit socket that another process sent, not the kernel (dropped).</summary>
+    public long ExitsNotFromKernel;
+    /// <summary>Times the kernel dropped exit reports because the exit socket's buffer was full.</summary>
+    public long ExitOverruns;
+    /// <summary>End records the collector was sent.</summary>
+    public long EndsSent;
+    /// <summary>End records not sent (as <see cref="SendFailed"/>).</summary>
+    public long EndsSendFailed;
+    /// <summary>Starts that get no end record: exit missed (overrun, before the service listened), table full.</summary>
+    public long StartsWithoutEnd;
+    /// <summary>Tracked processes running now (waiting for their end).</summary>
+    public long RunsTracked;
+
     public string Format() => new StringBuilder()
         .Append(CultureInfo.InvariantCulture, $"received {Received}\n")
         .Append(CultureInfo.InvariantCulture, $"sent {Sent}\n")
@@ -32,6 +49,14 @@ internal sealed class ServiceCounters
         .Append(CultureInfo.InvariantCulture, $"send_failed {SendFailed}\n")
         .Append(CultureInfo.InvariantCulture, $"truncated {Truncated}\n")
         .Append(CultureInfo.InvariantCulture, $"fallbacks {Fallbacks}\n")
+        .Append(CultureInfo.InvariantCulture, $"end_records {(int)EndRecords}\n")
+        .Append(CultureInfo.InvariantCulture, $"exits_read {ExitsRead}\n")
+        .Append(CultureInfo.InvariantCulture, $"exits_not_from_kernel {ExitsNotFromKernel}\n")
+        .Append(CultureInfo.InvariantCulture, $"exit_overruns {ExitOverruns}\n")
+        .Append(CultureInfo.InvariantCulture, $"ends_sent {EndsSent}\n")
+        .Append(CultureInfo.InvariantCulture, $"ends_send_failed {EndsSendFailed}\n")
+        .Append(CultureInfo.InvariantCulture, $"starts_without_end {StartsWithoutEnd}\n")
+        .Append(CultureInfo.InvariantCulture, $"runs_tracked {RunsTracked}\n")
         .ToString();
 
     /// <summary>Writes the counters to <paramref name="path"/>; a failure only costs this update.</summary>

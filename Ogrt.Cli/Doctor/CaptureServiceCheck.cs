@@ -37,7 +37,7 @@ internal static class CaptureServiceCheck
             yield break; // not started yet: socket activation starts it on the first message
         string summary = string.Join(", ", counters.Select(pair => $"{pair.Key} {pair.Value}"));
         long Get(string name) => counters.GetValueOrDefault(name);
-        if (Get("send_failed") > 0)
+        if (Get("send_failed") > 0 || Get("ends_send_failed") > 0)
             yield return CheckResult.Warn(subject, $"records not sent to the collector ({summary})",
                 $"check OGRT_COLLECTOR in {layout.SiteConf} (the service reads it at start: systemctl restart ogrt-agent.service)");
         else if (Get("fallbacks") > 0)
@@ -47,6 +47,29 @@ internal static class CaptureServiceCheck
             yield return CheckResult.Warn(subject, $"messages dropped ({summary})", "see journalctl -u ogrt-agent.service");
         else
             yield return CheckResult.Ok(subject, summary);
+        if (EndRecordsCheck(counters) is { } endRecords)
+            yield return endRecords;
+    }
+
+    /// <summary>What the service's <c>end_records</c> counter says (EndRecordsState in the service), and lost exit reports.</summary>
+    private static CheckResult? EndRecordsCheck(Dictionary<string, long> counters)
+    {
+        const string subject = "end records";
+        const string journal = "journalctl -u ogrt-agent.service -g 'end records'";
+        if (!counters.TryGetValue("end_records", out long state))
+            return null;
+        return state switch
+        {
+            0 => CheckResult.Ok(subject, "off by the site (OGRT_END_RECORDS=0)"),
+            -1 => CheckResult.Warn(subject, "none: the capture service lacks CAP_NET_ADMIN, so it cannot listen to the kernel's exit reports",
+                "run it with the shipped ogrt-agent.service (AmbientCapabilities=CAP_NET_ADMIN); see " + journal),
+            -2 => CheckResult.Warn(subject, "none: the kernel's taskstats cannot be used here (not built in, older than version 12, or not the initial namespaces)",
+                "see " + journal),
+            _ when counters.GetValueOrDefault("exit_overruns") > 0 => CheckResult.Warn(subject,
+                $"exit reports lost {counters["exit_overruns"]} time(s): some runs have no end record ({counters.GetValueOrDefault("starts_without_end")} starts without end)",
+                "raise the service's --exit-buffer (ExecStart= in a drop-in), or look for what floods the node with exits"),
+            _ => CheckResult.Ok(subject, $"{counters.GetValueOrDefault("ends_sent")} sent, {counters.GetValueOrDefault("runs_tracked")} running, {counters.GetValueOrDefault("starts_without_end")} starts without end"),
+        };
     }
 
     /// <summary>Connects without sending (a datagram would count as malformed); null when something is bound there.</summary>

@@ -20,4 +20,10 @@ public sealed class CollectorConfigurationException : Exception
 
     /// <summary>One message per problem, each naming its key.</summary>
     public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>
+    /// Without the stack trace: the host logs an exception that stops its start (what the
+    /// outputs refuse as they are created), and an operator needs only what to fix.
+    /// </summary>
+    public override string ToString() => $"{GetType().Name}: {Message}";
 }

@@ -26,7 +26,7 @@ internal sealed partial class CollectorRun : IDisposable
     public IPEndPoint EndPoint { get; }
     public string RecordsDirectory => Path.Combine(_directory, "records");
 
-    public static async Task<CollectorRun> StartAsync(string collectorDll, string pluginsDirectory, int metricsPort, string extraSettings, CpuSet? cpus)
+    public static async Task<CollectorRun> StartAsync(string repositoryRoot, string collectorDll, string pluginsDirectory, int metricsPort, string extraSettings, CpuSet? cpus)
     {
         string directory = Directory.CreateTempSubdirectory("ogrt-collector-bench-").FullName;
         string config = Path.Combine(directory, "appsettings.json");
@@ -48,6 +48,12 @@ internal sealed partial class CollectorRun : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in ShippedEnvironment(repositoryRoot))
+        {
+            // A variable set for the bench (e.g. by ab.sh) wins, so settings can be compared.
+            if (Environment.GetEnvironmentVariable(name) is null)
+                startInfo.Environment[name] = value;
+        }
         var process = Process.Start(startInfo)!;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
@@ -62,6 +68,17 @@ internal sealed partial class CollectorRun : IDisposable
             }
         }
         throw new InvalidOperationException($"The collector exited with {process.ExitCode} before listening.");
+    }
+
+    /// <summary>The Environment= settings of the systemd unit shipped with the build, so the bench runs the collector as installed.</summary>
+    private static IEnumerable<(string Name, string Value)> ShippedEnvironment(string repositoryRoot)
+    {
+        string unit = Path.Combine(repositoryRoot, "packaging", "systemd", "ogrt-collector.service");
+        return File.ReadLines(unit)
+            .Where(line => line.StartsWith("Environment=", StringComparison.Ordinal))
+            .SelectMany(line => line["Environment=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(assignment => assignment.Split('=', 2))
+            .Select(parts => (parts[0], parts[1]));
     }
 
     /// <summary>The Prometheus listener starts a moment after the socket is bound.</summary>

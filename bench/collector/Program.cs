@@ -37,14 +37,15 @@ switch (args.FirstOrDefault())
 static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rate, int sharedObjects)
 {
     int seconds = int.Parse(options.GetValueOrDefault("seconds", "30"), CultureInfo.InvariantCulture);
-    string root = FindRepositoryRoot();
-    string collectorDll = options.GetValueOrDefault("collector", Path.Combine(root, "Ogrt.Collector", "bin", "Release", "net10.0", "ogrt-collector.dll"));
+    string collectorDll = options.GetValueOrDefault("collector", Path.Combine(FindRepositoryRoot(AppContext.BaseDirectory), "Ogrt.Collector", "bin", "Release", "net10.0", "ogrt-collector.dll"));
+    // The tree the collector was built in: its systemd unit is what that build ships with.
+    string root = FindRepositoryRoot(Path.GetDirectoryName(Path.GetFullPath(collectorDll))!);
     string plugins = Path.Combine(Path.GetDirectoryName(collectorDll)!, "plugins");
     var collectorCpus = options.TryGetValue("collector-cpus", out string? collectorList) ? CpuSet.Parse(collectorList) : null;
     var senderCpus = options.TryGetValue("sender-cpus", out string? senderList) ? CpuSet.Parse(senderList) : null;
     int count = rate * seconds;
 
-    using var collector = await CollectorRun.StartAsync(collectorDll, plugins, FreeTcpPort(), options.GetValueOrDefault("output-settings", ""), collectorCpus);
+    using var collector = await CollectorRun.StartAsync(root, collectorDll, plugins, FreeTcpPort(), options.GetValueOrDefault("output-settings", ""), collectorCpus);
     double cpuBefore = collector.CpuSeconds();
     double receiveCpuBefore = collector.ThreadCpuSeconds(ReceiveThread);
     var runtimeBefore = await RuntimeCounters.ScrapeAsync(collector);
@@ -117,9 +118,9 @@ static Dictionary<string, string> ParseOptions(IEnumerable<string> args)
     return options;
 }
 
-static string FindRepositoryRoot()
+static string FindRepositoryRoot(string start)
 {
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
     {
         if (File.Exists(Path.Combine(directory.FullName, "Ogrt.sln")))
             return directory.FullName;

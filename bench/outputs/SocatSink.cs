@@ -40,7 +40,7 @@ internal sealed class SocatSink : IDisposable
         }
         string hexPort = $":{port:X4}";
         var deadline = Stopwatch.StartNew();
-        while (!File.ReadLines("/proc/net/tcp").Skip(1)
+        while (!System.IO.File.ReadLines("/proc/net/tcp").Skip(1)
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Any(fields => fields[1].EndsWith(hexPort, StringComparison.Ordinal) && fields[3] == "0A"))
         {

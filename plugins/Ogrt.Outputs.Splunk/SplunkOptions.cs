@@ -33,9 +33,6 @@ internal sealed class SplunkOptions : TlsOptions
     [DurationSetting("00:00:00", "00:10:00")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    [DurationSetting("00:00:00", "01:00:00")]
-    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>How many bytes of recent batches are sent again on a new connection.</summary>
     [RangeSetting(0, 1024 * 1024 * 1024)]
     public int ReplayBytes { get; set; } = 4 * 1024 * 1024;

@@ -42,6 +42,24 @@ public class CollectorProcessTests
     }
 
     [Test]
+    public async Task A_setting_a_plugin_refuses_as_the_host_starts_exits_with_78_without_a_stack_trace()
+    {
+        using var directory = new TempDirectory();
+        string configFile = directory.Combine("appsettings.json");
+        await File.WriteAllTextAsync(configFile, $$"""{ "Collector": { "Port": 0, "StateDirectory": "{{directory.Combine("state")}}" } }""");
+
+        using var collector = CollectorProcess.Start("--config", configFile, $"--Outputs:File:Path={directory.Combine("records")}", "--Outputs:File:Rotaton=Daily");
+        int exitCode = await collector.WaitForExitAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(78));
+            Assert.That(collector.StandardError, Does.Contain("Outputs:File:Rotaton"));
+            Assert.That(collector.StandardError + collector.StandardOutput, Does.Not.Contain(" at Ogrt.").And.Not.Contain(" at Microsoft."));
+        });
+    }
+
+    [Test]
     public async Task A_configuration_error_exits_with_78_and_a_message_naming_the_key_without_a_stack_trace()
     {
         using var directory = new TempDirectory();

@@ -120,7 +120,7 @@ public sealed class SplunkHecOutputTests
         Assert.Multiple(() =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
-            Assert.That(context.Logger.Contains(LogLevel.Error, "refused the token"), Is.True);
+            Assert.That(context.Logger.Contains(LogLevel.Error, "refused the credentials"), Is.True);
             Assert.That(context.Logger.Contains(LogLevel.Error, "Invalid token"), Is.True);
             Assert.That(context.Metrics.Sum("ogrt.collector.output.records.failed", "auth"), Is.EqualTo(2));
         });

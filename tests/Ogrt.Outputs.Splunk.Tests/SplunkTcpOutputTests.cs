@@ -211,7 +211,6 @@ public sealed class SplunkTcpOutputTests
         ["Mode"] = "Tcp",
         ["Host"] = host,
         ["Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["MaxReconnectDelay"] = "00:00:00.2",
     };
 
     private static async Task PollAsync(Func<bool> condition)

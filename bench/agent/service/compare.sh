@@ -47,6 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=common.sh
+source "$repo/bench/agent/service/common.sh"
 gcc -O2 -o "$work/spawner" "$repo/bench/agent/spawner.c"
 mkdir "$work/libs.real"
 ln -s libs.real "$work/libs"
@@ -63,9 +65,7 @@ gcc -O2 -o "$work/tiny" "$work/tiny.c" -Wl,--no-as-needed -L"$work/libs" -Wl,-rp
 printf 'void ogrt_bench_empty(void) {}\n' >"$work/empty.c"
 gcc -O2 -shared -fPIC -Wl,-z,noseparate-code -o "$work/libempty.so" "$work/empty.c"
 
-sink_port=$((20000 + RANDOM % 20000))
-socat -u "UDP-RECV:$sink_port,bind=127.0.0.1" /dev/null &
-sink_pid=$!
+start_sink
 "$service" --socket "$work/agent.sock" --collector "127.0.0.1:$sink_port" --counters "$work/counters" 2>"$work/service.log" &
 service_pid=$!
 until [[ -S $work/agent.sock ]]; do sleep 0.05; done
@@ -105,7 +105,6 @@ measure() {
     echo "$wall $cpu"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 variants=(bare empty idle gate service fork)
 [[ -n $baseline ]] && variants+=(baseline-idle baseline-gate baseline baseline-fork)

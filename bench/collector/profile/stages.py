@@ -15,7 +15,7 @@ from collections import Counter
 STAGES = [
     ("gc", re.compile(r"WKS::|SVR::|gc_heap|GCHeap|GarbageCollect|gc_thread|JIT_New|RhpNew|Alloc(Small|Large)?Object|memset_repmovs")),
     ("receive", re.compile(r"UdpReceiver|Receiving\.|recvfrom|recvmmsg|recvmsg|udp_recvmsg|SocketPal|Socket\.Receive")),
-    ("decode", re.compile(r"RecordDecoder|WireReader|StringTable|DatagramProcessor\.ProcessOne")),
+    ("decode", re.compile(r"RecordDecoder|RecordReader|WireReader|StringTable|DecodeLoop\.ProcessOne|DatagramProcessor\.ProcessOne")),
     ("serialize", re.compile(r"ProcessRecordJson|Utf8JsonWriter|JsonWriterHelper|BulkBodyWriter|HecEventWriter")),
     ("write", re.compile(r"ksys_write|sys_write|vfs_write|JsonLinesFile|FileStream|RandomAccess|SafeFileHandle|ByteBuffer")),
     ("queue", re.compile(r"Channel|ReceiveQueue|MemoryRecordQueue|OutputDispatcher|OutputPipeline|RecordMemoryBudget|SemaphoreSlim|Monitor|futex")),

@@ -6,9 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Sdk.Buffers;
-using Ogrt.Outputs.Sdk.DeadLetters;
 using Ogrt.Outputs.Sdk.Http;
-using Ogrt.Outputs.Sdk.Metrics;
 
 namespace Ogrt.Outputs.Splunk.Hec;
 
@@ -19,37 +17,31 @@ namespace Ogrt.Outputs.Splunk.Hec;
 /// </summary>
 internal sealed class SplunkHecOutput : IOutput
 {
-    private static readonly MediaTypeHeaderValue JsonType = new("application/json");
+    private const string EventPath = "services/collector/event";
 
+    /// <summary>The acknowledgement endpoint of this output's channel.</summary>
+    private readonly string _ackPath;
+    private readonly HttpDestination _destination;
     private readonly OutputContext _context;
     private readonly SplunkHecSettings _settings;
-    private readonly HttpClient _http;
-    private readonly OutputMetrics _metrics;
-    private readonly DeadLetterFile _deadLetters;
-    private readonly ILogger _logger;
-    private readonly Uri _eventUrl;
-    private readonly Uri _ackUrl;
 
     public SplunkHecOutput(OutputContext context, SplunkHecSettings settings)
     {
+        string channel = Guid.NewGuid().ToString();
+        _ackPath = $"services/collector/ack?channel={channel}";
+        // One URL: no failover and no circuit breaking, only the request timeout.
+        _destination = new HttpDestination(context, new HttpSenderOptions([settings.Url], settings.RequestTimeout, TimeSpan.Zero), settings.Tls);
+        _destination.Sender.DefaultHeaders.Authorization = new AuthenticationHeaderValue("Splunk", settings.Token);
+        // Required with indexer acknowledgement, harmless without it.
+        _destination.Sender.DefaultHeaders.Add("X-Splunk-Request-Channel", channel);
         _context = context;
         _settings = settings;
-        _logger = context.Logger;
-        _metrics = new OutputMetrics(context.Meter, context.MetricTags);
-        _deadLetters = new DeadLetterFile(context.StateDirectory, context.TimeProvider);
-        string channel = Guid.NewGuid().ToString();
-        _eventUrl = new Uri(settings.Url, "services/collector/event");
-        _ackUrl = new Uri(settings.Url, $"services/collector/ack?channel={channel}");
-        _http = new HttpClient(settings.Tls.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Splunk", settings.Token);
-        // Required with indexer acknowledgement, harmless without it.
-        _http.DefaultRequestHeaders.Add("X-Splunk-Request-Channel", channel);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_settings.Tls.SkipVerify)
-            _logger.LogWarning("{Output}: InsecureSkipVerify is set: the HEC server's certificate is not checked", _context.Name);
+            _context.Logger.LogWarning("{Output}: InsecureSkipVerify is set: the HEC server's certificate is not checked", _context.Name);
         return Task.CompletedTask;
     }
 
@@ -57,59 +49,28 @@ internal sealed class SplunkHecOutput : IOutput
     {
         if (batch.Count == 0)
             return WriteResult.Delivered;
+        var outcome = _destination.StartBatch(batch);
         var eventWriter = new HecEventWriter(_settings);
         using var body = new ByteBuffer(64 * 1024);
-        List<ProcessRecord>? retry = null;
-        List<DeadLetter>? deadLetters = null;
-        int position = 0;
-        while (position < batch.Count)
+        await _destination.SendInRequestsAsync(outcome, async position =>
         {
             int count = eventWriter.Write(body, batch, position);
-            int accepted;
-            try
-            {
-                accepted = await SendEventsAsync(body.WrittenMemory, count, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (position > 0 && !cancellationToken.IsCancellationRequested)
-            {
-                _logger.LogWarning(e, "{Output}: HEC request failed after {Accepted} of {Total} records were accepted; the rest will be retried", _context.Name, position, batch.Count);
-                retry ??= [];
-                retry.AddRange(batch.Skip(position));
-                _metrics.Retried(batch.Count - position);
-                break;
-            }
-            _metrics.Sent(accepted);
+            int accepted = await SendEventsAsync(body.WrittenMemory, count, cancellationToken).ConfigureAwait(false);
+            _destination.Metrics.Sent(accepted);
             if (accepted < count)
             {
                 // HEC indexed the events before the invalid one and none after it.
-                var invalid = batch[position + accepted];
-                (deadLetters ??= []).Add(new DeadLetter(invalid, 400, "invalid_data_format", $"HEC refused event {accepted} of the request as invalid data"));
-                retry ??= [];
-                for (int i = position + accepted + 1; i < position + count; i++)
-                    retry.Add(batch[i]);
-                _metrics.Retried(count - accepted - 1);
+                outcome.DeadLetter(position + accepted, 400, "invalid_data_format", $"HEC refused event {accepted} of the request as invalid data");
+                outcome.Retry(position + accepted + 1, count - accepted - 1);
             }
-            position += count;
-        }
-
-        if (deadLetters is null)
-            return retry is null ? WriteResult.Delivered : WriteResult.RetryOnly(retry);
-        try
-        {
-            await _deadLetters.AppendAsync(deadLetters, cancellationToken).ConfigureAwait(false);
-            _metrics.DeadLettered(deadLetters.Count);
-            return new WriteResult(retry ?? [], deadLetters.Count, 0);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _logger.LogError(e, "{Output}: cannot write {Count} rejected records to {Path}; they are dropped", _context.Name, deadLetters.Count, _deadLetters.Path);
-            return new WriteResult(retry ?? [], 0, deadLetters.Count);
-        }
+            return count;
+        }, cancellationToken).ConfigureAwait(false);
+        return await _destination.FinishBatchAsync(outcome, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        _destination.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -119,42 +80,21 @@ internal sealed class SplunkHecOutput : IOutput
     /// </summary>
     private async Task<int> SendEventsAsync(ReadOnlyMemory<byte> body, int count, CancellationToken cancellationToken)
     {
-        long started = _context.TimeProvider.GetTimestamp();
-        var (status, responseBody) = await PostAsync(_eventUrl, body, _settings.Gzip, count, cancellationToken).ConfigureAwait(false);
-        _metrics.Request(count, _context.TimeProvider.GetElapsedTime(started));
-        var response = HecResponse.Parse(responseBody);
-
-        if (status == HttpStatusCode.OK)
+        var reply = await _destination.Sender.SendAsync(HttpMethod.Post, EventPath, body, MediaTypes.Json, _settings.Gzip, count, cancellationToken).ConfigureAwait(false);
+        var response = HecResponse.Parse(reply.Body);
+        if (reply.Status == HttpStatusCode.OK)
         {
             if (_settings.UseAck)
                 await WaitForAckAsync(response, count, cancellationToken).ConfigureAwait(false);
             return count;
         }
-        if (status == HttpStatusCode.BadRequest && response.Code == HecResponse.InvalidDataFormat && response.InvalidEventNumber is { } invalid && invalid >= 0 && invalid < count)
+        if (reply.Status == HttpStatusCode.BadRequest && response.Code == HecResponse.InvalidDataFormat && response.InvalidEventNumber is { } invalid && invalid >= 0 && invalid < count)
         {
-            _logger.LogWarning("{Output}: HEC refused event {Number} of a request as invalid data ({Response})", _context.Name, invalid, response);
+            _context.Logger.LogWarning("{Output}: HEC refused event {Number} of a request as invalid data ({Response})", _context.Name, invalid, response);
             return invalid;
         }
-
-        int code = (int)status;
-        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-        {
-            _metrics.Failed(count, "auth");
-            _logger.LogError("{Output}: HEC at {Url} refused the token ({Status}, {Response}); check Token and that it is enabled and allowed to write to the index",
-                _context.Name, _settings.Url, code, response);
-        }
-        else if (status == HttpStatusCode.ServiceUnavailable || code >= 500 || status == HttpStatusCode.TooManyRequests)
-        {
-            _metrics.Failed(count, $"status_{code}");
-            _logger.LogWarning("{Output}: HEC is unavailable or busy ({Status}, {Response}); backing off", _context.Name, code, response);
-        }
-        else
-        {
-            _metrics.Failed(count, $"status_{code}");
-            string hint = response.Code == HecResponse.IncorrectIndex ? "; check Index and the token's allowed indexes" : "";
-            _logger.LogError("{Output}: HEC refused the request ({Status}, {Response}){Hint}", _context.Name, code, response, hint);
-        }
-        throw new HttpRequestException($"HEC {_eventUrl} answered {code} ({response})", null, status);
+        string hint = response.Code == HecResponse.IncorrectIndex ? " (check Index and the token's allowed indexes)" : "";
+        throw _destination.Sender.Refused(reply, count, $"HEC request{hint}", "check Token and that it is enabled and allowed to write to the index");
     }
 
     /// <summary>Polls <c>/services/collector/ack</c> until the request's ackId is acknowledged.</summary>
@@ -162,8 +102,8 @@ internal sealed class SplunkHecOutput : IOutput
     {
         if (response.AckId is not { } ackId)
         {
-            _metrics.Failed(count, "ack_missing");
-            _logger.LogError("{Output}: UseAck is set but HEC returned no ackId; enable indexer acknowledgement on the token or turn UseAck off", _context.Name);
+            _destination.Metrics.Failed(count, "ack_missing");
+            _context.Logger.LogError("{Output}: UseAck is set but HEC returned no ackId; enable indexer acknowledgement on the token or turn UseAck off", _context.Name);
             throw new InvalidOperationException("HEC returned no ackId although UseAck is set.");
         }
         byte[] query = Encoding.UTF8.GetBytes($$"""{"acks":[{{ackId}}]}""");
@@ -172,28 +112,42 @@ internal sealed class SplunkHecOutput : IOutput
         while (true)
         {
             await Task.Delay(_settings.AckPollInterval, _context.TimeProvider, cancellationToken).ConfigureAwait(false);
-            var (status, body) = await PostAsync(_ackUrl, query, gzip: false, count, cancellationToken).ConfigureAwait(false);
-            if (status == HttpStatusCode.OK && IsAcknowledged(body, id))
+            if (await PollAckAsync(query, id, count, cancellationToken).ConfigureAwait(false))
                 return;
-            if (status != HttpStatusCode.OK)
-            {
-                var error = HecResponse.Parse(body);
-                if (error.Code == HecResponse.AckDisabled)
-                {
-                    _metrics.Failed(count, "ack_disabled");
-                    _logger.LogError("{Output}: UseAck is set but the token has indexer acknowledgement disabled ({Response})", _context.Name, error);
-                    throw new HttpRequestException($"HEC acknowledgement is disabled ({error})", null, status);
-                }
-                _logger.LogWarning("{Output}: polling acknowledgement {AckId} failed ({Status}, {Response})", _context.Name, ackId, (int)status, error);
-            }
             if (_context.TimeProvider.GetTimestamp() >= deadline)
             {
-                _metrics.Failed(count, "ack_timeout");
-                _logger.LogWarning("{Output}: acknowledgement {AckId} did not come within {Timeout} s; the batch will be sent again (possible duplicates)",
+                _destination.Metrics.Failed(count, "ack_timeout");
+                _context.Logger.LogWarning("{Output}: acknowledgement {AckId} did not come within {Timeout} s; the batch will be sent again (possible duplicates)",
                     _context.Name, ackId, _settings.AckTimeout.TotalSeconds);
                 throw new TimeoutException($"HEC did not acknowledge request {ackId} within {_settings.AckTimeout.TotalSeconds} s");
             }
         }
+    }
+
+    /// <summary>One poll: true once acknowledged; a busy or failing HEC just means polling on.</summary>
+    private async Task<bool> PollAckAsync(byte[] query, string id, int count, CancellationToken cancellationToken)
+    {
+        HttpReply reply;
+        try
+        {
+            reply = await _destination.Sender.SendAsync(HttpMethod.Post, _ackPath, query, MediaTypes.Json, gzip: false, count, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is { } status && (int)status >= 500)
+        {
+            _context.Logger.LogWarning("{Output}: polling acknowledgement {AckId} failed ({Status})", _context.Name, id, (int)status);
+            return false;
+        }
+        if (reply.Status == HttpStatusCode.OK)
+            return IsAcknowledged(reply.Body, id);
+        var error = HecResponse.Parse(reply.Body);
+        if (error.Code == HecResponse.AckDisabled)
+        {
+            _destination.Metrics.Failed(count, "ack_disabled");
+            _context.Logger.LogError("{Output}: UseAck is set but the token has indexer acknowledgement disabled ({Response})", _context.Name, error);
+            throw new HttpRequestException($"HEC acknowledgement is disabled ({error})", null, reply.Status);
+        }
+        _context.Logger.LogWarning("{Output}: polling acknowledgement {AckId} failed ({Status}, {Response})", _context.Name, id, (int)reply.Status, error);
+        return false;
     }
 
     // {"acks":{"7":true}}
@@ -210,34 +164,6 @@ internal sealed class SplunkHecOutput : IOutput
         catch (JsonException)
         {
             return false;
-        }
-    }
-
-    private async Task<(HttpStatusCode Status, byte[] Body)> PostAsync(Uri url, ReadOnlyMemory<byte> body, bool gzip, int records, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_settings.RequestTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url);
-        request.Content = gzip ? new ByteArrayContent(GzipCompression.Compress(body.Span)) : new ReadOnlyMemoryContent(body);
-        request.Content.Headers.ContentType = JsonType;
-        if (gzip)
-            request.Content.Headers.ContentEncoding.Add("gzip");
-        try
-        {
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            _metrics.Failed(records, "timeout");
-            _logger.LogWarning("{Output}: {Url} timed out after {Timeout} s", _context.Name, url.GetLeftPart(UriPartial.Path), _settings.RequestTimeout.TotalSeconds);
-            throw new TimeoutException($"{url.GetLeftPart(UriPartial.Path)} timed out after {_settings.RequestTimeout.TotalSeconds} s", e);
-        }
-        catch (HttpRequestException e)
-        {
-            _metrics.Failed(records, "connection");
-            _logger.LogWarning("{Output}: {Url} failed: {Error}", _context.Name, url.GetLeftPart(UriPartial.Path), e.Message);
-            throw;
         }
     }
 }

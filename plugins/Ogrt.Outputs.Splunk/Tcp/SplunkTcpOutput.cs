@@ -17,8 +17,6 @@ namespace Ogrt.Outputs.Splunk.Tcp;
 /// </summary>
 internal sealed class SplunkTcpOutput : IOutput
 {
-    private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromMilliseconds(100);
-
     private readonly OutputContext _context;
     private readonly SplunkTcpSettings _settings;
     private readonly OutputMetrics _metrics;
@@ -26,8 +24,6 @@ internal sealed class SplunkTcpOutput : IOutput
     private readonly ReplayWindow _replay;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TcpLineConnection? _connection;
-    private int _connectFailures;
-    private long _nextConnectAt;
 
     public SplunkTcpOutput(OutputContext context, SplunkTcpSettings settings)
     {
@@ -113,7 +109,10 @@ internal sealed class SplunkTcpOutput : IOutput
         }
     }
 
-    /// <summary>The open connection, or a new one (after the reconnect backoff) that has replayed the window.</summary>
+    /// <summary>
+    /// The open connection, or a new one that has replayed the window. A failed connect fails the
+    /// batch: the pipeline's backoff (RetryInitialDelay…RetryMaxDelay) paces the next attempt.
+    /// </summary>
     private async Task<TcpLineConnection> ConnectedAsync(int records, CancellationToken cancellationToken)
     {
         if (_connection is not null)
@@ -124,10 +123,6 @@ internal sealed class SplunkTcpOutput : IOutput
             await DropConnectionAsync().ConfigureAwait(false);
         }
 
-        var wait = TimeSpan.FromTicks(Math.Max(0, _nextConnectAt - _context.TimeProvider.GetTimestamp()) * TimeSpan.TicksPerSecond / _context.TimeProvider.TimestampFrequency);
-        if (wait > TimeSpan.Zero)
-            await Task.Delay(wait, _context.TimeProvider, cancellationToken).ConfigureAwait(false);
-
         TcpLineConnection connection;
         try
         {
@@ -135,15 +130,11 @@ internal sealed class SplunkTcpOutput : IOutput
         }
         catch (Exception e) when (e is SocketException or IOException or TimeoutException or AuthenticationException)
         {
-            _connectFailures++;
-            var delay = TimeSpan.FromTicks(Math.Min(_settings.MaxReconnectDelay.Ticks, FirstReconnectDelay.Ticks << Math.Min(_connectFailures - 1, 20)));
-            _nextConnectAt = _context.TimeProvider.GetTimestamp() + (long)(delay.TotalSeconds * _context.TimeProvider.TimestampFrequency);
             _metrics.Failed(records, e is AuthenticationException ? "tls" : "connect");
-            _logger.LogError("{Output}: cannot connect to {Host}:{Port} ({Error}); next attempt in {Delay} s",
-                _context.Name, _settings.Host, _settings.Port, e.Message, delay.TotalSeconds);
+            _logger.LogError("{Output}: cannot connect to {Host}:{Port} ({Error}); the batch will be retried",
+                _context.Name, _settings.Host, _settings.Port, e.Message);
             throw;
         }
-        _connectFailures = 0;
         _logger.LogInformation("{Output}: connected to {Host}:{Port}", _context.Name, _settings.Host, _settings.Port);
 
         if (!_replay.IsEmpty)

@@ -23,7 +23,6 @@ internal sealed class SplunkTcpSettings
 
     public TimeSpan CloseTimeout { get; init; }
 
-    public TimeSpan MaxReconnectDelay { get; init; }
 
     /// <summary>How many bytes of recent batches are sent again on a new connection.</summary>
     public int ReplayBytes { get; init; }
@@ -50,7 +49,6 @@ internal sealed class SplunkTcpSettings
             ConnectTimeout = options.ConnectTimeout,
             WriteTimeout = options.WriteTimeout,
             CloseTimeout = options.CloseTimeout,
-            MaxReconnectDelay = options.MaxReconnectDelay,
             ReplayBytes = options.ReplayBytes,
         };
     }

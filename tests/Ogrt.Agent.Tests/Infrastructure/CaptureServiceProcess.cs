@@ -44,19 +44,27 @@ public sealed class CaptureServiceProcess : IDisposable
         ["OGRT_AGENT_SOCKET"] = SocketPath,
     };
 
-    public static async Task<CaptureServiceProcess> StartAsync(string collector, params string[] extraArguments)
+    public static Task<CaptureServiceProcess> StartAsync(string collector, params string[] extraArguments) =>
+        StartUnderAsync([], collector, extraArguments);
+
+    /// <summary>
+    /// Starts the service through <paramref name="launcher"/> (a command that execs the rest of
+    /// its arguments, e.g. <c>["setpriv", "--bounding-set", "-net_admin", "--"]</c>).
+    /// </summary>
+    public static async Task<CaptureServiceProcess> StartUnderAsync(string[] launcher, string collector, params string[] extraArguments)
     {
         string executable = await AgentBuild.GetServiceExecutableAsync().ConfigureAwait(false);
         string directory = TestScratch.CreateDirectory("service-run");
         string socketPath = Path.Combine(directory, "agent.sock");
         string countersPath = Path.Combine(directory, "counters");
-        var start = new ProcessStartInfo(executable)
+        var start = new ProcessStartInfo(launcher.Length > 0 ? launcher[0] : executable)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "--socket", socketPath, "--collector", collector, "--counters", countersPath }.Concat(extraArguments))
+        var launcherArguments = launcher.Length > 0 ? [.. launcher[1..], executable] : Array.Empty<string>();
+        foreach (string argument in launcherArguments.Concat(["--socket", socketPath, "--collector", collector, "--counters", countersPath]).Concat(extraArguments))
             start.ArgumentList.Add(argument);
         foreach (string name in start.Environment.Keys.Where(name => name.StartsWith("OGRT_", StringComparison.Ordinal) || name.StartsWith("LISTEN_", StringComparison.Ordinal) || name == "LD_PRELOAD").ToList())
             start.Environment.Remove(name);

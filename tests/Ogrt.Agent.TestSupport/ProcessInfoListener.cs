@@ -6,7 +6,8 @@ namespace Ogrt.Agent.Tests.Infrastructure;
 
 /// <summary>
 /// A stand-in collector for agent tests: a real UDP socket on 127.0.0.1, ephemeral port,
-/// that decodes every datagram with the protocol types (MessageFrame + ProcessInfo.Parser).
+/// that decodes every datagram with the protocol types (MessageFrame + ProcessInfo.Parser, or
+/// ProcessEnd.Parser for the node capture service's end records, kept apart in <see cref="Ends"/>).
 /// A datagram that does not decode is kept as an error and fails every later wait.
 /// Usage:
 /// <code>
@@ -27,6 +28,7 @@ public sealed class ProcessInfoListener : IDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Lock gate = new();
     private readonly List<ProcessInfo> received = [];
+    private readonly List<ProcessEnd> ends = [];
     private readonly List<string> errors = [];
     private readonly Task receiving;
     private IDisposable? attached;
@@ -54,6 +56,32 @@ public sealed class ProcessInfoListener : IDisposable
         {
             lock (gate)
                 return [.. received];
+        }
+    }
+
+    /// <summary>The end records decoded so far, in arrival order.</summary>
+    public IReadOnlyList<ProcessEnd> Ends
+    {
+        get
+        {
+            lock (gate)
+                return [.. ends];
+        }
+    }
+
+    /// <summary>Waits for the end record of the process with this pid.</summary>
+    public async Task<ProcessEnd> WaitForEndAsync(int pid, TimeSpan? timeout = null)
+    {
+        DateTime deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (true)
+        {
+            ThrowOnDecodeErrors();
+            if (Ends.FirstOrDefault(end => end.Pid == pid) is { } found)
+                return found;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"waited {timeout ?? DefaultTimeout} for the end record of pid {pid}; ends received: "
+                    + string.Join(", ", Ends.Select(end => $"pid {end.Pid} {end.Binpath}")));
+            await Task.Delay(PollInterval).ConfigureAwait(false);
         }
     }
 
@@ -153,17 +181,21 @@ public sealed class ProcessInfoListener : IDisposable
     {
         string? error = null;
         ProcessInfo? info = null;
+        ProcessEnd? end = null;
         if (!MessageFrame.TryReadHeader(datagram, out uint type, out uint length))
             error = $"datagram of {datagram.Length} bytes is shorter than the header";
-        else if (type != (uint)MessageType.ProcessInfoMsg)
-            error = $"message type {type}, expected {(uint)MessageType.ProcessInfoMsg}";
+        else if (type != (uint)MessageType.ProcessInfoMsg && type != (uint)MessageType.ProcessEndMsg)
+            error = $"message type {type}, expected {(uint)MessageType.ProcessInfoMsg} or {(uint)MessageType.ProcessEndMsg}";
         else if (length != datagram.Length - MessageFrame.HeaderSize)
             error = $"header says {length} payload bytes, datagram has {datagram.Length - MessageFrame.HeaderSize}";
         else
         {
             try
             {
-                info = ProcessInfo.Parser.ParseFrom(datagram[MessageFrame.HeaderSize..]);
+                if (type == (uint)MessageType.ProcessInfoMsg)
+                    info = ProcessInfo.Parser.ParseFrom(datagram[MessageFrame.HeaderSize..]);
+                else
+                    end = ProcessEnd.Parser.ParseFrom(datagram[MessageFrame.HeaderSize..]);
             }
             catch (Google.Protobuf.InvalidProtocolBufferException exception)
             {
@@ -174,6 +206,8 @@ public sealed class ProcessInfoListener : IDisposable
         {
             if (info is not null)
                 received.Add(info);
+            else if (end is not null)
+                ends.Add(end);
             else
                 errors.Add(error!);
         }
