@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Ogrt.Protocol;
 
 namespace Ogrt.Agent.Wire;
 
@@ -32,30 +33,8 @@ internal static class ProcessInfoEncoder
 
     public const int ModuleReserve = 4 * 1024;
 
-    private const int BinpathField = 300;
-    private const int PidField = 301;
-    private const int ParentPidField = 302;
-    private const int TimeField = 303;
-    private const int SignatureField = 304;
-    private const int JobIdField = 305;
-    private const int UsernameField = 306;
-    private const int HostnameField = 307;
-    private const int CmdlineField = 308;
-    private const int EnvironmentField = 309;
-    private const int ArgumentsField = 310;
-    private const int SharedObjectsField = 311;
-    private const int LoadedModulesField = 312;
-    private const int SharedObjectPathField = 400;
-    private const int SharedObjectSignatureField = 401;
-    private const int SharedObjectLoaderNameField = 1000;
-    private const int ModuleNameField = 700;
-    private const int UidField = 1000;
-    private const int GidField = 1001;
-    private const int CwdField = 1002;
-    private const int TimeMicrosecondsField = 1003;
-    private const int AgentVersionField = 1004;
-    private const int TruncatedField = 1005;
-
+    // Field numbers come from the types generated from ogrt.proto: constants, so the generated
+    // code and Google.Protobuf are compiled away (the published library did not grow).
     private const int TruncatedFlagSize = 3;
 
     /// <summary>Writes the datagram (header + payload) and returns its length.</summary>
@@ -91,9 +70,9 @@ internal static class ProcessInfoEncoder
         WriteArguments(ref writer, snapshot.Arguments, needs.Arguments, argumentsGrant, textLimit, ref truncated);
         WriteModules(ref writer, snapshot.LoadedModules, modulesGrant, textLimit, ref truncated);
         WriteSharedObjects(ref writer, snapshot.SharedObjects, sharedObjectsGrant, textLimit, ref truncated);
-        WriteStringList(ref writer, EnvironmentField, snapshot.Environment, environmentGrant, textLimit, ref truncated);
+        WriteStringList(ref writer, ProcessInfo.EnvironmentVariablesFieldNumber, snapshot.Environment, environmentGrant, textLimit, ref truncated);
         if (truncated)
-            writer.WriteBoolField(TruncatedField, true);
+            writer.WriteBoolField(ProcessInfo.TruncatedFieldNumber, true);
 
         BinaryPrimitives.WriteUInt32BigEndian(datagram, ProcessInfoMessageType);
         BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], (uint)writer.Position);
@@ -106,10 +85,10 @@ internal static class ProcessInfoEncoder
         // Numbers take at most 10 bytes, plus a tag of up to 2.
         const int ScalarFields = 6;
         return ScalarFields * 12L
-            + OptionalTextSize(BinpathField, snapshot.Binpath, textLimit) + OptionalTextSize(SignatureField, snapshot.Signature, textLimit)
-            + OptionalTextSize(JobIdField, snapshot.JobId, textLimit) + OptionalTextSize(UsernameField, snapshot.Username, textLimit)
-            + OptionalTextSize(HostnameField, snapshot.Hostname, textLimit) + OptionalTextSize(CwdField, snapshot.Cwd, textLimit)
-            + OptionalTextSize(AgentVersionField, snapshot.AgentVersion, textLimit);
+            + OptionalTextSize(ProcessInfo.BinpathFieldNumber, snapshot.Binpath, textLimit) + OptionalTextSize(ProcessInfo.SignatureFieldNumber, snapshot.Signature, textLimit)
+            + OptionalTextSize(ProcessInfo.JobIdFieldNumber, snapshot.JobId, textLimit) + OptionalTextSize(ProcessInfo.UsernameFieldNumber, snapshot.Username, textLimit)
+            + OptionalTextSize(ProcessInfo.HostnameFieldNumber, snapshot.Hostname, textLimit) + OptionalTextSize(ProcessInfo.CwdFieldNumber, snapshot.Cwd, textLimit)
+            + OptionalTextSize(ProcessInfo.AgentVersionFieldNumber, snapshot.AgentVersion, textLimit);
     }
 
     private static int OptionalTextSize(int field, ReadOnlySpan<byte> text, int textLimit) =>
@@ -124,7 +103,7 @@ internal static class ProcessInfoEncoder
             ArgumentsSize(snapshot.Arguments, textLimit) + CmdlineSize(snapshot.Arguments),
             ModulesSize(snapshot.LoadedModules, textLimit),
             SharedObjectsSize(snapshot.SharedObjects, textLimit),
-            StringListSize(EnvironmentField, snapshot.Environment, textLimit));
+            StringListSize(ProcessInfo.EnvironmentVariablesFieldNumber, snapshot.Environment, textLimit));
     }
 
     private static int Take(int need, ref int remaining)
@@ -136,19 +115,19 @@ internal static class ProcessInfoEncoder
 
     private static void WriteScalars(ref ProtobufWriter writer, scoped in ProcessSnapshot snapshot, int textLimit, ref bool truncated)
     {
-        writer.WriteTextField(BinpathField, Utf8Boundary.Prefix(snapshot.Binpath, textLimit, ref truncated));
-        writer.WriteInt64Field(PidField, snapshot.Pid);
-        writer.WriteInt64Field(ParentPidField, snapshot.ParentPid);
-        writer.WriteInt64Field(TimeField, Math.DivRem(snapshot.TimeMicroseconds, 1_000_000L).Quotient);
-        WriteOptionalText(ref writer, SignatureField, snapshot.Signature, textLimit, ref truncated);
-        WriteOptionalText(ref writer, JobIdField, snapshot.JobId, textLimit, ref truncated);
-        WriteOptionalText(ref writer, UsernameField, snapshot.Username, textLimit, ref truncated);
-        WriteOptionalText(ref writer, HostnameField, snapshot.Hostname, textLimit, ref truncated);
-        writer.WriteUInt32Field(UidField, snapshot.Uid);
-        writer.WriteUInt32Field(GidField, snapshot.Gid);
-        WriteOptionalText(ref writer, CwdField, snapshot.Cwd, textLimit, ref truncated);
-        writer.WriteInt64Field(TimeMicrosecondsField, snapshot.TimeMicroseconds);
-        WriteOptionalText(ref writer, AgentVersionField, snapshot.AgentVersion, textLimit, ref truncated);
+        writer.WriteTextField(ProcessInfo.BinpathFieldNumber, Utf8Boundary.Prefix(snapshot.Binpath, textLimit, ref truncated));
+        writer.WriteInt64Field(ProcessInfo.PidFieldNumber, snapshot.Pid);
+        writer.WriteInt64Field(ProcessInfo.ParentPidFieldNumber, snapshot.ParentPid);
+        writer.WriteInt64Field(ProcessInfo.TimeFieldNumber, Math.DivRem(snapshot.TimeMicroseconds, 1_000_000L).Quotient);
+        WriteOptionalText(ref writer, ProcessInfo.SignatureFieldNumber, snapshot.Signature, textLimit, ref truncated);
+        WriteOptionalText(ref writer, ProcessInfo.JobIdFieldNumber, snapshot.JobId, textLimit, ref truncated);
+        WriteOptionalText(ref writer, ProcessInfo.UsernameFieldNumber, snapshot.Username, textLimit, ref truncated);
+        WriteOptionalText(ref writer, ProcessInfo.HostnameFieldNumber, snapshot.Hostname, textLimit, ref truncated);
+        writer.WriteUInt32Field(ProcessInfo.UidFieldNumber, snapshot.Uid);
+        writer.WriteUInt32Field(ProcessInfo.GidFieldNumber, snapshot.Gid);
+        WriteOptionalText(ref writer, ProcessInfo.CwdFieldNumber, snapshot.Cwd, textLimit, ref truncated);
+        writer.WriteInt64Field(ProcessInfo.TimeUsFieldNumber, snapshot.TimeMicroseconds);
+        WriteOptionalText(ref writer, ProcessInfo.AgentVersionFieldNumber, snapshot.AgentVersion, textLimit, ref truncated);
     }
 
     private static void WriteOptionalText(ref ProtobufWriter writer, int field, ReadOnlySpan<byte> text, int textLimit, ref bool truncated)
@@ -184,7 +163,7 @@ internal static class ProcessInfoEncoder
         }
     }
 
-    private static int ArgumentsSize(IByteStringList? arguments, int textLimit) => StringListSize(ArgumentsField, arguments, textLimit);
+    private static int ArgumentsSize(IByteStringList? arguments, int textLimit) => StringListSize(ProcessInfo.ArgumentsFieldNumber, arguments, textLimit);
 
     private static long JoinedLength(IByteStringList? parts)
     {
@@ -199,7 +178,7 @@ internal static class ProcessInfoEncoder
     private static int CmdlineSize(IByteStringList? arguments)
     {
         long length = JoinedLength(arguments);
-        return length == 0 ? 0 : (int)Math.Min(int.MaxValue / 2, ProtobufWriter.LengthDelimitedSize(CmdlineField, (int)Math.Min(length, int.MaxValue / 4)));
+        return length == 0 ? 0 : (int)Math.Min(int.MaxValue / 2, ProtobufWriter.LengthDelimitedSize(ProcessInfo.CmdlineFieldNumber, (int)Math.Min(length, int.MaxValue / 4)));
     }
 
     /// <summary>
@@ -211,15 +190,15 @@ internal static class ProcessInfoEncoder
         if (arguments is null || arguments.Count == 0)
             return;
         int start = writer.Position;
-        WriteStringList(ref writer, ArgumentsField, arguments, need <= grant ? grant : grant / 2, textLimit, ref truncated);
+        WriteStringList(ref writer, ProcessInfo.ArgumentsFieldNumber, arguments, need <= grant ? grant : grant / 2, textLimit, ref truncated);
         int cmdlineBudget = grant - (writer.Position - start);
-        int maxContent = LargestContent(CmdlineField, cmdlineBudget);
+        int maxContent = LargestContent(ProcessInfo.CmdlineFieldNumber, cmdlineBudget);
         if (maxContent <= 0)
         {
             truncated = true;
             return;
         }
-        if (writer.WriteJoinedField(CmdlineField, arguments, (byte)' ', maxContent))
+        if (writer.WriteJoinedField(ProcessInfo.CmdlineFieldNumber, arguments, (byte)' ', maxContent))
             truncated = true;
     }
 
@@ -233,7 +212,7 @@ internal static class ProcessInfoEncoder
     }
 
     private static int ModuleSize(ReadOnlySpan<byte> name, int textLimit) =>
-        ProtobufWriter.LengthDelimitedSize(LoadedModulesField, ListEntrySize(ModuleNameField, name, textLimit));
+        ProtobufWriter.LengthDelimitedSize(ProcessInfo.LoadedModulesFieldNumber, ListEntrySize(Module.NameFieldNumber, name, textLimit));
 
     private static int ModulesSize(IByteStringList? modules, int textLimit)
     {
@@ -256,18 +235,18 @@ internal static class ProcessInfoEncoder
                 return;
             }
             var kept = Utf8Boundary.Prefix(name, textLimit, ref truncated);
-            writer.WriteLengthDelimitedHeader(LoadedModulesField, ProtobufWriter.LengthDelimitedSize(ModuleNameField, kept.Length));
-            writer.WriteTextField(ModuleNameField, kept);
+            writer.WriteLengthDelimitedHeader(ProcessInfo.LoadedModulesFieldNumber, ProtobufWriter.LengthDelimitedSize(Module.NameFieldNumber, kept.Length));
+            writer.WriteTextField(Module.NameFieldNumber, kept);
         }
     }
 
     private static int SharedObjectContentSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, ReadOnlySpan<byte> loaderName, int textLimit) =>
-        ListEntrySize(SharedObjectPathField, path, textLimit)
-        + (signature.IsEmpty ? 0 : ListEntrySize(SharedObjectSignatureField, signature, textLimit))
-        + (loaderName.IsEmpty ? 0 : ListEntrySize(SharedObjectLoaderNameField, loaderName, textLimit));
+        ListEntrySize(SharedObject.PathFieldNumber, path, textLimit)
+        + (signature.IsEmpty ? 0 : ListEntrySize(SharedObject.SignatureFieldNumber, signature, textLimit))
+        + (loaderName.IsEmpty ? 0 : ListEntrySize(SharedObject.LoaderNameFieldNumber, loaderName, textLimit));
 
     private static int SharedObjectSize(ReadOnlySpan<byte> path, ReadOnlySpan<byte> signature, ReadOnlySpan<byte> loaderName, int textLimit) =>
-        ProtobufWriter.LengthDelimitedSize(SharedObjectsField, SharedObjectContentSize(path, signature, loaderName, textLimit));
+        ProtobufWriter.LengthDelimitedSize(ProcessInfo.SharedObjectsFieldNumber, SharedObjectContentSize(path, signature, loaderName, textLimit));
 
     private static int SharedObjectsSize(ISharedObjectList? objects, int textLimit)
     {
@@ -294,12 +273,12 @@ internal static class ProcessInfoEncoder
             path = Utf8Boundary.Prefix(path, textLimit, ref truncated);
             signature = Utf8Boundary.Prefix(signature, textLimit, ref truncated);
             loaderName = Utf8Boundary.Prefix(loaderName, textLimit, ref truncated);
-            writer.WriteLengthDelimitedHeader(SharedObjectsField, SharedObjectContentSize(path, signature, loaderName, textLimit));
-            writer.WriteTextField(SharedObjectPathField, path);
+            writer.WriteLengthDelimitedHeader(ProcessInfo.SharedObjectsFieldNumber, SharedObjectContentSize(path, signature, loaderName, textLimit));
+            writer.WriteTextField(SharedObject.PathFieldNumber, path);
             if (!signature.IsEmpty)
-                writer.WriteTextField(SharedObjectSignatureField, signature);
+                writer.WriteTextField(SharedObject.SignatureFieldNumber, signature);
             if (!loaderName.IsEmpty)
-                writer.WriteTextField(SharedObjectLoaderNameField, loaderName);
+                writer.WriteTextField(SharedObject.LoaderNameFieldNumber, loaderName);
         }
     }
 

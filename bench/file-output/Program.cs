@@ -121,7 +121,8 @@ RunResult Measure(int count, Action run)
 IOutput CreateOutput(string directory)
 {
     var configuration = new ConfigurationBuilder()
-        .AddInMemoryCollection([KeyValuePair.Create("Outputs:Bench:Type", (string?)"File"), KeyValuePair.Create("Outputs:Bench:Path", (string?)directory)])
+        // The plugin's settings as the collector hands them over: without the pipeline's (Type…).
+        .AddInMemoryCollection([KeyValuePair.Create("Outputs:Bench:Path", (string?)directory)])
         .Build();
     return new FileOutputFactory().Create(new OutputContext
     {

@@ -54,7 +54,7 @@ public class ConfigurationTests
     {
         var error = await BuildFailsAsync("Outputs:Local:Type=Kafka");
 
-        Assert.That(error.Message, Does.Contain("Outputs:Local:Type: 'Kafka' is not provided by any plugin").And.Contain("available: File, Test"));
+        Assert.That(error.Message, Does.Contain("Outputs:Local:Type: 'Kafka' is not provided by any plugin").And.Contain("available: Elasticsearch, File, Splunk, Test"));
     }
 
     [Test]

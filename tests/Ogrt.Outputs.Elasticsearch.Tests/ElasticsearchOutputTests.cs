@@ -304,6 +304,75 @@ public sealed class ElasticsearchOutputTests
     }
 
     [Test]
+    public async Task AnEndRecordIsItsOwnDocumentNamingItsStartsId()
+    {
+        var es = await StartFakeAsync();
+        var (_, output) = Create(new() { ["Nodes:0"] = es.Url.ToString() });
+
+        await output.WriteAsync([TestRecords.Create(1), TestRecords.CreateEnd(1), TestRecords.CreateEnd(2)], CancellationToken.None);
+
+        var items = es.Items.ToList();
+        string? Id(int i) => items[i].Action.GetProperty("index").GetProperty("_id").GetString();
+        Assert.Multiple(() =>
+        {
+            Assert.That(new[] { Id(0), Id(1), Id(2) }, Is.Unique);
+            Assert.That(items[1].Document.GetProperty("record").GetString(), Is.EqualTo("end"));
+            Assert.That(items[1].Document.GetProperty("start_id").GetString(), Is.EqualTo(Id(0)), "the end names its start's document");
+            Assert.That(items[2].Document.GetProperty("start_id").GetString(), Is.Not.EqualTo(Id(0)));
+            Assert.That(items[1].Document.GetProperty("exit_code").GetInt32(), Is.EqualTo(3));
+            Assert.That(items[0].Document.TryGetProperty("record", out _), Is.False, "start documents are unchanged");
+        });
+    }
+
+    [Test]
+    public async Task TheTemplateMapsEveryFieldOfBothRecordKindsAndTheDocsTableNamesThemAll()
+    {
+        var es = await StartFakeAsync();
+        var (_, output) = Create(new() { ["Nodes:0"] = es.Url.ToString(), ["InstallTemplate"] = "true" });
+        await output.StartAsync(CancellationToken.None);
+        using var template = JsonDocument.Parse(es.Requests.Single().Body);
+        var mapped = MappedNames(template.RootElement.GetProperty("template").GetProperty("mappings").GetProperty("properties"), "").ToHashSet();
+
+        var schemaFields = Ogrt.Outputs.Abstractions.Schema.RecordSchema.All
+            .SelectMany(schema => schema.Message.Fields)
+            .SelectMany(field => field.Message is null ? [field.Name] : field.Message.Fields.Select(nested => $"{field.Name}.{nested.Name}"))
+            .ToHashSet();
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "elasticsearch.md"));
+        var documented = System.Text.RegularExpressions.Regex.Matches(docs, @"^\|([^|]*)\|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .SelectMany(row => System.Text.RegularExpressions.Regex.Matches(row.Groups[1].Value, "`([^`]+)`").Select(name => name.Groups[1].Value))
+            .ToHashSet();
+        Assert.Multiple(() =>
+        {
+            Assert.That(schemaFields.Except(mapped), Is.Empty, "fields of ogrt.proto the template does not map");
+            Assert.That(mapped.Except(documented), Is.Empty, "mapped fields the table in docs/elasticsearch.md does not name");
+        });
+    }
+
+    private static IEnumerable<string> MappedNames(JsonElement properties, string prefix)
+    {
+        foreach (var property in properties.EnumerateObject())
+        {
+            if (property.Value.TryGetProperty("properties", out var nested))
+            {
+                foreach (string name in MappedNames(nested, prefix + property.Name + "."))
+                    yield return name;
+            }
+            else
+            {
+                yield return prefix + property.Name;
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Ogrt.sln")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("no Ogrt.sln above " + AppContext.BaseDirectory);
+    }
+
+    [Test]
     public async Task AFailingRequestAfterAnAcceptedOneHandsBackOnlyTheRest()
     {
         var es = await StartFakeAsync();

@@ -109,16 +109,11 @@ public sealed class HttpBatchSenderTests
     [Test]
     public async Task AnAttemptThatStallsTimesOutWhenItsTimeIsUpAndNotBefore()
     {
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stalling = await ServeAsync(async http =>
-        {
-            arrived.TrySetResult();
-            await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        });
+        var (stalling, arrived) = await StallingServerAsync();
         using var sender = Sender([stalling], TimeSpan.FromSeconds(5), TimeSpan.Zero);
 
         var send = SendAsync(sender, records: 3);
-        await arrived.Task;
+        await arrived;
         _time.Advance(TimeSpan.FromSeconds(4));
         await Task.Yield();
         Assert.That(send.IsCompleted, Is.False, "one second is left");
@@ -132,17 +127,12 @@ public sealed class HttpBatchSenderTests
     [Test]
     public async Task ShutdownIsNotMistakenForATimeout()
     {
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stalling = await ServeAsync(async http =>
-        {
-            arrived.TrySetResult();
-            await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        });
+        var (stalling, arrived) = await StallingServerAsync();
         using var sender = Sender([stalling], TimeSpan.FromSeconds(5), TimeSpan.Zero);
         using var shutdown = new CancellationTokenSource();
 
         var send = SendAsync(sender, records: 3, shutdown.Token);
-        await arrived.Task;
+        await arrived;
         await shutdown.CancelAsync();
 
         Assert.CatchAsync<OperationCanceledException>(() => send);
@@ -151,6 +141,18 @@ public sealed class HttpBatchSenderTests
 
     private static Task<HttpReply> SendAsync(HttpBatchSender sender, int records, CancellationToken cancellationToken = default) =>
         sender.SendAsync(HttpMethod.Post, "_bulk", "{}"u8.ToArray(), Json, gzip: false, records, cancellationToken);
+
+    /// <summary>A server that never answers; the task completes when a request has arrived.</summary>
+    private async Task<(Uri Url, Task Arrived)> StallingServerAsync()
+    {
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var url = await ServeAsync(async http =>
+        {
+            arrived.TrySetResult();
+            await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        return (url, arrived.Task);
+    }
 
     private async Task<Uri> ServeAsync(RequestDelegate handle)
     {
