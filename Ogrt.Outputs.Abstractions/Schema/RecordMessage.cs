@@ -56,6 +56,12 @@ public class RecordMessage
 
     public long? GetNumber(int number) => TryGetNumber(Schema[number], out long value) ? value : null;
 
+    internal ReadOnlySpan<object?> Objects => _objects;
+
+    internal ReadOnlySpan<long> Numbers => _numbers;
+
+    internal ulong Present => _present;
+
     /// <summary>The stored value of an object field, for walkers that switch on the field's kind.</summary>
     internal object? ObjectAt(SchemaField field) => _objects[field.Slot];
 

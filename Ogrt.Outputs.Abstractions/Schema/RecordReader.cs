@@ -44,18 +44,11 @@ public sealed class RecordReader
             return Fail(RecordFault.LengthMismatch, $"header declares {declaredLength} payload bytes, {payloadLength} arrived", out fault, out detail);
 
         var scratch = ScratchFor(schema.Message);
-        try
-        {
-            if (!TryReadFields(datagram[MessageFrame.HeaderSize..], scratch, parent: null, out fault, out detail))
-                return false;
-            scratch.Build(out var objects, out var numbers, out ulong present);
-            record = new ProcessRecord(schema, objects, numbers, present, receivedAt, sourceAddress);
-            return true;
-        }
-        finally
-        {
-            scratch.Clear();
-        }
+        if (!TryReadFields(datagram[MessageFrame.HeaderSize..], scratch, parent: null, out fault, out detail))
+            return false;
+        scratch.Build(out var objects, out var numbers, out ulong present);
+        record = new ProcessRecord(schema, objects, numbers, present, receivedAt, sourceAddress);
+        return true;
     }
 
     /// <summary>Reads a datagram that must be a record (a spooled one); throws <see cref="InvalidDataException"/> if it is not.</summary>
@@ -67,6 +60,7 @@ public sealed class RecordReader
     /// <param name="parent">The field of the enclosing message, to name nested fields in errors.</param>
     private bool TryReadFields(ReadOnlySpan<byte> payload, Scratch scratch, SchemaField? parent, out RecordFault fault, out string? detail)
     {
+        scratch.Clear(); // What the previous message left, read or not.
         var schema = scratch.Schema;
         var reader = new WireReader(payload);
         while (!reader.AtEnd)
@@ -114,17 +108,10 @@ public sealed class RecordReader
     {
         message = null;
         var scratch = ScratchFor(field.Message!);
-        try
-        {
-            if (!TryReadFields(bytes, scratch, field, out fault, out detail))
-                return false;
-            message = scratch.BuildShared();
-            return true;
-        }
-        finally
-        {
-            scratch.Clear();
-        }
+        if (!TryReadFields(bytes, scratch, field, out fault, out detail))
+            return false;
+        message = scratch.BuildShared();
+        return true;
     }
 
     private Scratch ScratchFor(MessageSchema schema)
@@ -221,20 +208,24 @@ public sealed class RecordReader
         public void Clear()
         {
             Array.Clear(_objects);
-            foreach (var list in _lists)
-                list?.Clear();
+            if (Schema.HasRepeated)
+            {
+                foreach (var list in _lists)
+                    list?.Clear();
+            }
             Array.Clear(_numbers);
             _present = 0;
         }
 
+        /// <summary>Whether a flat message holds exactly these values (the same instances).</summary>
         private bool Matches(RecordMessage cached)
         {
-            foreach (var field in Schema.FieldArray)
+            if (cached.Present != _present || !cached.Numbers.SequenceEqual(_numbers))
+                return false;
+            var objects = cached.Objects;
+            for (int i = 0; i < objects.Length; i++)
             {
-                if (field.IsRepeated)
-                    return false;
-                if (field.HoldsObject ? !ReferenceEquals(cached.ObjectAt(field), _objects[field.Slot])
-                        : cached.NumberAt(field, out long value) != ((_present & (1UL << field.Slot)) != 0) || value != _numbers[field.Slot])
+                if (!ReferenceEquals(objects[i], _objects[i]))
                     return false;
             }
             return true;
