@@ -778,6 +778,13 @@ static __attribute__((noinline)) int send_to_service(const char *socket_path, ch
         memcpy(CMSG_DATA(rights), &root, sizeof root);
     }
     ssize_t sent = sendmsg(fd, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0 && errno == ETOOMANYREFS && header.msg_control != NULL) {
+        /* Descriptors in queued messages count against the sender's RLIMIT_NOFILE: with many of
+         * ours waiting (a stopped service), send the names unresolved rather than not at all. */
+        header.msg_control = NULL;
+        header.msg_controllen = 0;
+        sent = sendmsg(fd, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
     int error = sent < 0 ? errno : 0;
     if (root >= 0)
         close(root);
