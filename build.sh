@@ -80,7 +80,7 @@ build() {
     local sysroot
     sysroot="$(glibc_sysroot)"
     local node_side=("${publish[@]}" -p:SysRoot="$sysroot")
-    "${node_side[@]}" "$ROOT/Ogrt.Agent.Native/Ogrt.Agent.Native.csproj" -o "$prefix/lib"
+    "${node_side[@]}" "$ROOT/Ogrt.Agent/Ogrt.Agent.csproj" -o "$prefix/lib"
     "${node_side[@]}" "$ROOT/Ogrt.Cli/Ogrt.Cli.csproj" -o "$prefix/bin"
     # The node capture service, socket-activated by share/ogrt/systemd/ogrt-agent.socket.
     "${node_side[@]}" "$ROOT/Ogrt.Agent.Service/Ogrt.Agent.Service.csproj" -o "$prefix/sbin"
