@@ -7,6 +7,8 @@
 #   ./build.sh test              install what the tests need, build, run every test suite
 #   ./build.sh build [PREFIX]    build the relocatable install tree (default ./artifacts/ogrt)
 #   ./build.sh deps              install the Debian packages builds and tests need (if missing)
+#   ./build.sh bullseye-root     make (once) the Debian bullseye root, glibc 2.31, that the glibc
+#                                2.28 link stubs come from and the old-glibc tests run in; print it
 #
 # Everything the project needs is installed by this script on a fresh Debian 12 machine with
 # the .NET 10 SDK; apt-get runs only when a tool is missing.
@@ -25,6 +27,9 @@ log() { printf '==> %s\n' "$*" >&2; }
 REQUIRED_PACKAGES=(gcc g++ gfortran binutils libc6-dev socat environment-modules tcl
     lua5.3 lua-posix lua-filesystem lua-json lua-term systemd procps util-linux python3
     debootstrap systemd-container)
+# The bullseye root: its glibc is the source of the 2.28 link stubs (libc6-dev: start files),
+# and the old-glibc tests run the linker wrapper in it (binutils).
+BULLSEYE_PACKAGES="libc6-dev,binutils"
 
 deps() {
     install_packages
@@ -71,10 +76,14 @@ build() {
     log "building into $prefix"
     mkdir -p "$prefix"
 
-    "${publish[@]}" "$ROOT/Ogrt.Agent.Native/Ogrt.Agent.Native.csproj" -o "$prefix/lib"
-    "${publish[@]}" "$ROOT/Ogrt.Cli/Ogrt.Cli.csproj" -o "$prefix/bin"
+    # What runs on compute and login nodes links against glibc 2.28's symbol set (RHEL 8).
+    local sysroot
+    sysroot="$(glibc_sysroot)"
+    local node_side=("${publish[@]}" -p:SysRoot="$sysroot")
+    "${node_side[@]}" "$ROOT/Ogrt.Agent/Ogrt.Agent.csproj" -o "$prefix/lib"
+    "${node_side[@]}" "$ROOT/Ogrt.Cli/Ogrt.Cli.csproj" -o "$prefix/bin"
     # The node capture service, socket-activated by share/ogrt/systemd/ogrt-agent.socket.
-    "${publish[@]}" "$ROOT/Ogrt.Agent.Service/Ogrt.Agent.Service.csproj" -o "$prefix/sbin"
+    "${node_side[@]}" "$ROOT/Ogrt.Agent.Service/Ogrt.Agent.Service.csproj" -o "$prefix/sbin"
     # The linker wrapper is the ogrt binary itself, dispatched on its name; ld.bfd and ld.gold
     # catch `gcc -fuse-ld=bfd|gold` links too.
     mkdir -p "$prefix/libexec/ogrt"
@@ -90,13 +99,31 @@ build() {
     record_glibc_requirement "$prefix"
 }
 
-# Writes the newest GLIBC symbol version any node-side binary references to
-# lib/glibc-requirement: the module files refuse to load on an older node rather than make the
-# loader complain in every process and the linker wrapper fail every link there.
+# Prints the directory of a link-only glibc offering nothing newer than 2.28 (stubs generated
+# from Debian bullseye's glibc 2.31, see packaging/sysroot/make-glibc-sysroot.py), made once.
+# The bullseye root is the one the old-glibc tests run in.
+glibc_sysroot() {
+    local sysroot="$ARTIFACTS/glibc-2.28-sysroot" bullseye
+    bullseye="$(bullseye_root)"
+    "$ROOT/packaging/sysroot/make-glibc-sysroot.py" "$bullseye" 2.28 "$sysroot"
+    echo "$sysroot"
+}
+
+bullseye_root() {
+    "$ROOT/packaging/sysroot/make-debian-root.sh" bullseye "$ARTIFACTS/bullseye-root" "$BULLSEYE_PACKAGES" >&2
+    echo "$ARTIFACTS/bullseye-root"
+}
+
+# Writes, for each node-side binary, the newest GLIBC symbol version it references to
+# lib/glibc-requirement ("lib/libogrt.so 2.17" lines): the module files refuse to load on an
+# older node rather than make the loader complain in every process and the linker wrapper fail
+# every link there, and `ogrt doctor` reports the node's glibc against each piece.
 record_glibc_requirement() {
-    local prefix="$1"
-    objdump -T "$prefix"/lib/*.so "$prefix/bin/ogrt" "$prefix/sbin/ogrt-agent-service" \
-        | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -V | tail -1 >"$prefix/lib/glibc-requirement"
+    local prefix="$1" binary
+    for binary in "$prefix"/lib/*.so "$prefix/bin/ogrt" "$prefix/sbin/ogrt-agent-service"; do
+        printf '%s %s\n' "${binary#"$prefix/"}" \
+            "$(objdump -T "$binary" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -V | tail -1)"
+    done >"$prefix/lib/glibc-requirement"
 }
 
 run() {
@@ -167,5 +194,6 @@ case "${1:-}" in
     test) test_all ;;
     build) deps; build "${2:-$ARTIFACTS/ogrt}" ;;
     deps) deps ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    bullseye-root) install_packages; bullseye_root ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -3,7 +3,7 @@ using Ogrt.Agent.Wire;
 namespace Ogrt.Agent.Service;
 
 /// <summary>
-/// One gate message (Ogrt.Agent.Native/native/ogrt_agent_message.h), checked and split into
+/// One gate message (Ogrt.Agent/native/ogrt_agent_message.h), checked and split into
 /// NUL-terminated strings in place: pointers into the receive buffer, nothing copied.
 /// </summary>
 internal unsafe ref struct AgentMessage

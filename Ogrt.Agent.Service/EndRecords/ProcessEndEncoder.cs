@@ -57,7 +57,7 @@ internal static class ProcessEndEncoder
         writer.WriteInt64Field(ProcessEnd.WriteBytesFieldNumber, run.WriteBytes);
         writer.WriteInt64Field(ProcessEnd.VoluntaryContextSwitchesFieldNumber, run.VoluntarySwitches);
         writer.WriteInt64Field(ProcessEnd.InvoluntaryContextSwitchesFieldNumber, run.InvoluntarySwitches);
-        writer.WriteTextField(ProcessEnd.AgentVersionFieldNumber, BuildDefaults.AgentVersion);
+        writer.WriteTextField(ProcessEnd.AgentVersionFieldNumber, BuildDefaults.Version);
 
         BinaryPrimitives.WriteUInt32BigEndian(datagram, ProcessEndMessageType);
         BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], (uint)writer.Position);

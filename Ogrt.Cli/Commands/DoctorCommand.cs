@@ -52,7 +52,7 @@ internal sealed class DoctorCommand : IVerb
         Console.Out.WriteLine($"ogrt doctor: OGRT.NET {typeof(DoctorCommand).Assembly.GetName().Version?.ToString(3)} in {layout.Prefix}");
         Func<IEnumerable<CheckResult>>[] checks =
         [
-            () => [GlibcCheck.Run(layout)],
+            () => GlibcCheck.Run(layout),
             () => AgentCheck.Run(layout),
             () => FilterCheck.Run(layout, executables),
             () => LinkerWrapperCheck.Run(layout),

@@ -3,18 +3,20 @@ using System.Runtime.InteropServices;
 namespace Ogrt.Cli.Doctor;
 
 /// <summary>
-/// The node's glibc against what the installed binaries need: the newest GLIBC symbol version
-/// any of them references, which build.sh records in PREFIX/lib/glibc-requirement (the module
-/// files refuse to load below it). musl cannot run them at all.
+/// The node's glibc against what each installed node-side binary needs: the newest GLIBC symbol
+/// version it references, which build.sh records in PREFIX/lib/glibc-requirement, one
+/// "PIECE VERSION" line per binary (the module files refuse to load below the newest). musl
+/// cannot run them at all.
 /// </summary>
 internal static partial class GlibcCheck
 {
-    /// <summary>What the binaries of this version need when the recorded requirement is missing.</summary>
-    private static readonly Version Fallback = new(2, 34);
+    private const string Subject = "glibc";
 
-    public static CheckResult Run(InstallLayout layout)
+    public static IEnumerable<CheckResult> Run(InstallLayout layout)
     {
-        var needed = ReadRequirement(layout.GlibcRequirement) ?? Fallback;
+        var (needs, problem) = ReadRequirements(layout.GlibcRequirement);
+        if (problem != null)
+            yield return CheckResult.Warn(Subject, problem, "reinstall OGRT.NET: build.sh writes lib/glibc-requirement");
         string? text;
         try
         {
@@ -22,26 +24,48 @@ internal static partial class GlibcCheck
         }
         catch (EntryPointNotFoundException)
         {
-            return CheckResult.Fail("glibc", "the C library is not glibc", $"OGRT.NET runs only on glibc {needed} or newer systems");
+            text = null;
+        }
+        if (text == null)
+        {
+            yield return CheckResult.Fail(Subject, "the C library is not glibc", "OGRT.NET runs only on glibc systems");
+            yield break;
         }
         if (!Version.TryParse(text, out var version))
-            return CheckResult.Warn("glibc", $"unrecognised glibc version '{text}'");
-        return version >= needed
-            ? CheckResult.Ok("glibc", $"{text} (the agent, the node capture service and ogrt need {needed} or newer)")
-            : CheckResult.Fail("glibc", $"{text} is too old: the agent, the node capture service and ogrt need {needed} or newer, so the module files refuse to load here",
-                $"run OGRT.NET on nodes with glibc {needed} or newer (RHEL/Rocky/Alma 9, Debian 12, Ubuntu 22.04 or later)");
+        {
+            yield return CheckResult.Warn(Subject, $"unrecognised glibc version '{text}'");
+            yield break;
+        }
+        foreach (var (piece, needed) in needs)
+        {
+            yield return version >= needed
+                ? CheckResult.Ok(Subject, $"{text} runs {piece} (needs {needed} or newer)")
+                : CheckResult.Fail(Subject, $"{text} is too old for {piece}: it needs {needed} or newer, so the module files refuse to load here",
+                    $"run OGRT.NET on nodes with glibc {needed} or newer");
+        }
     }
 
-    private static Version? ReadRequirement(string path)
+    /// <summary>The recorded (piece, version) pairs, and what was wrong with the file, if anything.</summary>
+    private static (List<(string Piece, Version Needed)> Needs, string? Problem) ReadRequirements(string path)
     {
+        string[] lines;
         try
         {
-            return Version.TryParse(File.ReadAllText(path).Trim(), out var version) ? version : null;
+            lines = File.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return ([], $"cannot read {path}: {e.Message}");
         }
+        var needs = new List<(string, Version)>();
+        foreach (string line in lines.Where(line => line.Trim().Length > 0))
+        {
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length != 2 || !Version.TryParse(fields[1], out var needed))
+                return (needs, $"{path}: unrecognised line '{line}' (expected 'PIECE VERSION')");
+            needs.Add((fields[0], needed));
+        }
+        return needs.Count > 0 ? (needs, null) : (needs, $"{path} names no binary");
     }
 
     [LibraryImport("libc", EntryPoint = "gnu_get_libc_version")]

@@ -15,7 +15,7 @@ internal sealed record InstallLayout(string Prefix)
 
     public string SiteConf => Path.Join(Prefix, "etc", "site.conf");
 
-    /// <summary>The newest glibc version the node-side binaries need, recorded by build.sh.</summary>
+    /// <summary>The glibc version each node-side binary needs ("PIECE VERSION" lines), recorded by build.sh.</summary>
     public string GlibcRequirement => Path.Join(Prefix, "lib", "glibc-requirement");
 
     /// <summary>The layout of the running binary (symlinks to it resolved).</summary>

@@ -24,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 agent=${OGRT_AGENT_DIR:-}
 if [[ -z $agent ]]; then
     agent=$work/agent
-    dotnet publish "$repo/Ogrt.Agent.Native/Ogrt.Agent.Native.csproj" -c Release -o "$agent" -nologo >/dev/null
+    dotnet publish "$repo/Ogrt.Agent/Ogrt.Agent.csproj" -c Release -o "$agent" -nologo >/dev/null
 fi
 gcc -O2 -o "$work/spawner" "$repo/bench/agent/spawner.c"
 mkdir "$work/bin"

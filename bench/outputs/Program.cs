@@ -89,7 +89,7 @@ static double MeasureBulkSerialization(List<List<ProcessRecord>> work, Uri node)
     {
         var writer = new BulkBodyWriter(settings);
         for (int start = 0; start < batch.Count;)
-            start += writer.Write(body, batch, start, settings.Options.MaxBulkRecords);
+            start += writer.Write(body, batch, start, settings.Options.MaxBulkRecords, settings.MaxBulkBytes);
         count += batch.Count;
     }
     return count / clock.Elapsed.TotalSeconds;

@@ -64,13 +64,19 @@ local function versionBelow(have, needed)
    return false
 end
 
--- Every node-side binary needs at least the glibc version build.sh recorded in
--- lib/glibc-requirement. On an older node the agent would make the loader complain in every
--- process and the linker wrapper would fail every link: refuse to load there.
+-- build.sh records in lib/glibc-requirement the glibc version each node-side binary needs
+-- ("lib/libogrt.so 2.17" lines). On an older node the agent would make the loader complain in
+-- every process and the linker wrapper would fail every link: refuse to load below the newest.
 if mode() == "load" then
    local file = io.open(pathJoin(prefix, "lib/glibc-requirement"), "r")
    if file ~= nil then
-      local needed = (file:read("*l") or ""):match("^%d+[%d.]*$")
+      local needed = nil
+      for line in file:lines() do
+         local pieceNeeds = line:match("^%S+%s+(%d+[%d.]*)%s*$")
+         if pieceNeeds and (needed == nil or versionBelow(needed, pieceNeeds)) then
+            needed = pieceNeeds
+         end
+      end
       file:close()
       -- subprocess: Lmod's sandbox has no io.popen.
       local have = (subprocess("getconf GNU_LIBC_VERSION 2>/dev/null") or ""):match("(%d+%.%d+)")

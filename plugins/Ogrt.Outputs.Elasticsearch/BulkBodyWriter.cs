@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Ogrt.Outputs.Abstractions;
+using Ogrt.Outputs.Sdk.Batches;
 using Ogrt.Outputs.Sdk.Buffers;
 
 namespace Ogrt.Outputs.Elasticsearch;
@@ -12,7 +12,7 @@ namespace Ogrt.Outputs.Elasticsearch;
 /// record, <c>start_id</c>: the id of its start record's document. One instance
 /// serves one batch (it caches the last index name), so it needs no locking.
 /// </summary>
-internal sealed class BulkBodyWriter
+internal sealed class BulkBodyWriter : JsonLinesBodyWriter
 {
     // The latest time a date_nanos field (the data stream's @timestamp) can hold, 2262-04-11:
     // nanoseconds since the epoch in a long.
@@ -36,36 +36,16 @@ internal sealed class BulkBodyWriter
             _dataStreamName = Encoding.UTF8.GetBytes(settings.DataStream);
     }
 
-    /// <summary>
-    /// Fills <paramref name="body"/> with the records from <paramref name="start"/> on, as many as
-    /// fit MaxBulkRecords and MaxBulkBytes (at least one, however large), and returns how many.
-    /// </summary>
-    public int Write(ByteBuffer body, IReadOnlyList<ProcessRecord> batch, int start, int maxRecords)
+    protected override void WriteEntry(ByteBuffer body, Utf8JsonWriter writer, ProcessRecord record)
     {
-        body.Clear();
-        using var writer = new Utf8JsonWriter(body, ProcessRecordJson.WriterOptions);
-        int count = 0;
-        for (int i = start; i < batch.Count && count < maxRecords; i++)
-        {
-            var record = batch[i];
-            int itemStart = body.Length;
-            WriteAction(body, record);
-            writer.Reset(body);
-            ProcessRecordJson.Write(writer, record);
-            writer.Flush();
-            if (record.Kind == RecordKind.End)
-                AppendStartId(body, record);
-            if (_dataStreamName is not null)
-                AppendTimestamp(body, record);
-            body.Write("\n"u8);
-            if (body.Length > _settings.MaxBulkBytes && count > 0)
-            {
-                body.Truncate(itemStart);
-                break;
-            }
-            count++;
-        }
-        return count;
+        WriteAction(body, record);
+        writer.Reset(body);
+        ProcessRecordJson.Write(writer, record);
+        writer.Flush();
+        if (record.Kind == RecordKind.End)
+            AppendStartId(body, record);
+        if (_dataStreamName is not null)
+            AppendTimestamp(body, record);
     }
 
     // Index names are validated and ids are base64url, so neither needs JSON escaping.

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
-using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Outputs.Elasticsearch;
 

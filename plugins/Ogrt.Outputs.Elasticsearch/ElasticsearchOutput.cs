@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Sdk.Batches;
 using Ogrt.Outputs.Sdk.Buffers;
 using Ogrt.Outputs.Sdk.Http;
@@ -76,7 +74,7 @@ internal sealed class ElasticsearchOutput(OutputContext context, ElasticsearchSe
         int maxRecords = settings.Options.MaxBulkRecords;
         await _destination.SendInRequestsAsync(outcome, async position =>
         {
-            int count = bodyWriter.Write(body, batch, position, maxRecords);
+            int count = bodyWriter.Write(body, batch, position, maxRecords, settings.MaxBulkBytes);
             byte[] response;
             try
             {

@@ -1,4 +1,3 @@
-using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Outputs.Elasticsearch;
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Abstractions.Schema;
 
 namespace Ogrt.Outputs.Elasticsearch;

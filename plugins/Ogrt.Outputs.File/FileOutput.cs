@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging;
-using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Outputs.File;
 

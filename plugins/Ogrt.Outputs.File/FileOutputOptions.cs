@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Sdk.Configuration;
 
 namespace Ogrt.Outputs.File;

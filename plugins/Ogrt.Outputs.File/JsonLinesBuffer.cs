@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
-using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Sdk.Buffers;
 
 namespace Ogrt.Outputs.File;

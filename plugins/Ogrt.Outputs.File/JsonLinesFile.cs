@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
 namespace Ogrt.Outputs.File;

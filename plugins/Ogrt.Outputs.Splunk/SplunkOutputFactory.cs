@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Sdk.Configuration;
 using Ogrt.Outputs.Sdk.Tls;
 using Ogrt.Outputs.Splunk.Hec;

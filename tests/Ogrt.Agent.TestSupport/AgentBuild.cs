@@ -4,7 +4,7 @@ namespace Ogrt.Agent.Tests.Infrastructure;
 /// The published agent (libogrt.so + ogrt-capture.so), built once per test run.
 /// If OGRT_AGENT_DIR is set (CI builds the agent once), that directory is used as is;
 /// otherwise the first use runs
-/// <c>dotnet publish Ogrt.Agent.Native/Ogrt.Agent.Native.csproj -c Release -o SCRATCH</c>.
+/// <c>dotnet publish Ogrt.Agent/Ogrt.Agent.csproj -c Release -o SCRATCH</c>.
 /// Usage: <c>string preload = await AgentBuild.GetGateLibraryAsync();</c>
 /// </summary>
 public static class AgentBuild
@@ -34,7 +34,7 @@ public static class AgentBuild
         string directory = string.IsNullOrEmpty(prebuilt) ? TestScratch.CreateDirectory("agent") : Path.GetFullPath(prebuilt);
         if (string.IsNullOrEmpty(prebuilt))
         {
-            string project = Path.Combine(RepositoryRoot, "Ogrt.Agent.Native", "Ogrt.Agent.Native.csproj");
+            string project = Path.Combine(RepositoryRoot, "Ogrt.Agent", "Ogrt.Agent.csproj");
             ProcessResult publish = await ExternalCommand.RunAsync(
                 "dotnet",
                 ["publish", project, "-c", "Release", "-o", directory, "-nologo"],

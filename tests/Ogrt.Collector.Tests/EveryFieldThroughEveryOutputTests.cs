@@ -3,8 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Ogrt.Collector.Tests.Support;
-using Ogrt.Outputs.Elasticsearch.Tests;
-using Ogrt.Outputs.Splunk.Tests;
+using Ogrt.Outputs.TestSupport;
 using Ogrt.Protocol;
 
 namespace Ogrt.Collector.Tests;

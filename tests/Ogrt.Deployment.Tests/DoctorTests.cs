@@ -30,6 +30,32 @@ public sealed class DoctorTests
     }
 
     [Test]
+    public void Glibc_EachInstalledPieceAgainstWhatItNeeds()
+    {
+        string glibc = BashScript.Run("getconf GNU_LIBC_VERSION").Output.Trim().Split(' ')[^1];
+        string[] recorded = File.ReadAllLines(Path.Combine(InstalledTree.Prefix, "lib/glibc-requirement"));
+        // A copy of ogrt in a prefix whose record has one piece that needs a future glibc.
+        string prefix = InstalledTree.NewDirectory("glibc-prefix");
+        Directory.CreateDirectory(Path.Combine(prefix, "bin"));
+        Directory.CreateDirectory(Path.Combine(prefix, "lib"));
+        File.Copy(Path.Combine(InstalledTree.Prefix, "bin/ogrt"), Path.Combine(prefix, "bin/ogrt"));
+        File.WriteAllLines(Path.Combine(prefix, "lib/glibc-requirement"), [.. recorded, "sbin/ogrt-agent-service 99.0"]);
+
+        var result = BashScript.Run($"{BashScript.Quote(Path.Combine(prefix, "bin/ogrt"))} doctor --collector {InstalledTree.Listener.CollectorAddress}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(recorded, Has.Length.EqualTo(4), "libogrt.so, ogrt-capture.so, ogrt, ogrt-agent-service");
+            foreach (string line in recorded)
+            {
+                string[] fields = line.Split(' ');
+                Assert.That(result.Output, Does.Contain($"ok    glibc: {glibc} runs {fields[0]} (needs {fields[1]} or newer)"), result.ToString());
+            }
+            Assert.That(result.Output, Does.Contain($"FAIL  glibc: {glibc} is too old for sbin/ogrt-agent-service: it needs 99.0 or newer"));
+        });
+    }
+
+    [Test]
     public void MissingCollector_IsReportedWithTheFix()
     {
         // A collector started and stopped again leaves its ports free: nothing listens there now.

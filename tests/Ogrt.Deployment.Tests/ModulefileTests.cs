@@ -139,23 +139,45 @@ public sealed class ModulefileTests(string moduleSystemName)
     }
 
     [Test]
-    public void NodeGlibcOlderThanTheBinariesNeed_LoadRefusesNamingBothVersions()
+    public void NodeGlibcOlderThanABinaryNeeds_LoadRefusesNamingBothVersions()
     {
         string prefix = CreatePrefix("OGRT_COLLECTOR=127.0.0.1:7971\n", withAgent: true);
-        Assert.That(File.ReadAllText(Path.Combine(prefix, "lib/glibc-requirement")).Trim(), Does.Match(@"^2\.[0-9]+$"), "build.sh records what the binaries need");
-        // A RHEL 8 node, as far as the module file can tell.
-        string fakeBin = InstalledTree.NewDirectory("old-glibc");
-        File.WriteAllText(Path.Combine(fakeBin, "getconf"), "#!/bin/sh\necho 'glibc 2.28'\n");
-        File.SetUnixFileMode(Path.Combine(fakeBin, "getconf"), (UnixFileMode)0b111_101_101);
+        // One piece of this prefix needs more than the others: the newest need decides.
+        File.AppendAllText(Path.Combine(prefix, "lib/glibc-requirement"), "sbin/ogrt-agent-service 2.30\n");
 
-        var result = LoadFrom(prefix, new Dictionary<string, string> { ["PATH"] = $"{fakeBin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" });
+        var result = LoadFrom(prefix, OnNodeWithGlibc("2.28"));
 
         Assert.Multiple(() =>
         {
             Assert.That(result.Output, Does.Contain("LD_PRELOAD unset"), result.ToString());
             Assert.That(result.Output, Does.Not.Contain("libexec/ogrt"), "the linker wrapper must stay out of PATH");
-            Assert.That(OneLine(result.Error), Does.Contain("this node's glibc 2.28 is older than OGRT.NET needs (2."));
+            Assert.That(OneLine(result.Error), Does.Contain("this node's glibc 2.28 is older than OGRT.NET needs (2.30)"));
         });
+    }
+
+    [Test]
+    public void NodeWithRhel8Glibc_LoadsTheAgentAndTheLinkerWrapper()
+    {
+        string prefix = CreatePrefix("OGRT_COLLECTOR=127.0.0.1:7971\n", withAgent: true);
+        Assert.That(File.ReadAllText(Path.Combine(prefix, "lib/glibc-requirement")), Does.Match(@"^lib/libogrt\.so 2\.[0-9]+\n"), "build.sh records what each binary needs");
+
+        var result = LoadFrom(prefix, OnNodeWithGlibc("2.28"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Output, Does.Contain($"LD_PRELOAD={prefix}/lib/libogrt.so"), result.ToString());
+            Assert.That(result.Output, Does.Contain($"{prefix}/libexec/ogrt"), "the linker wrapper belongs on PATH");
+            Assert.That(result.Error, Does.Not.Contain("glibc"));
+        });
+    }
+
+    // A node whose glibc is VERSION, as far as the module files can tell (getconf GNU_LIBC_VERSION).
+    private static Dictionary<string, string> OnNodeWithGlibc(string version)
+    {
+        string fakeBin = InstalledTree.NewDirectory("glibc-" + version);
+        File.WriteAllText(Path.Combine(fakeBin, "getconf"), $"#!/bin/sh\necho 'glibc {version}'\n");
+        File.SetUnixFileMode(Path.Combine(fakeBin, "getconf"), (UnixFileMode)0b111_101_101);
+        return new Dictionary<string, string> { ["PATH"] = $"{fakeBin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" };
     }
 
     [Test]

@@ -6,7 +6,7 @@ public sealed class SiteConfTests
     [Test]
     public void DefaultFilter_IsTheAgentsRecommendedRuleSet()
     {
-        var rules = File.ReadLines(Path.Combine(InstalledTree.RepositoryRoot, "Ogrt.Agent.Native/native/site-filter.rules"))
+        var rules = File.ReadLines(Path.Combine(InstalledTree.RepositoryRoot, "Ogrt.Agent/native/site-filter.rules"))
             .Select(line => line.Trim())
             .Where(line => line.Length > 0 && !line.StartsWith('#'));
         var filterLines = File.ReadLines(Path.Combine(InstalledTree.RepositoryRoot, "packaging/site.conf"))

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics.Metrics;
 
 namespace Ogrt.Outputs.File.Tests;
@@ -44,16 +45,19 @@ public sealed class ConcurrentWriteTests : TempDirectoryTest
     [Test]
     public async Task ManyWorkersAcrossDailyRotationsLoseAndDuplicateNothing()
     {
-        // The day changes under the workers' feet: six hours pass every 100 batches.
-        var clock = new SteppingTimeProvider(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromHours(6), 100);
+        // The day changes under the workers' feet: every read of the clock moves it on, six hours
+        // every 100 batches.
+        var step = TimeSpan.FromHours(6) / 100;
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero)) { AutoAdvanceAmount = step };
         var output = await OutputUnderTest.StartAsync(Settings(), clock);
 
         await RunWorkersAsync(output);
         await output.DisposeAsync();
 
         var files = OutputFiles.List(OutputPath);
-        // One read at start and one per batch: 1 + 1600 reads span 16 steps of 6 hours, 5 days.
-        Assert.That(clock.Reads, Is.EqualTo(1 + (Workers * BatchesPerWorker)));
+        // One read at start and one per batch: 1 + 1600 reads span 4 days, 5 files.
+        long reads = (clock.GetUtcNow() - clock.Start).Ticks / step.Ticks;
+        Assert.That(reads, Is.EqualTo(1 + (Workers * BatchesPerWorker)));
         Assert.That(files, Is.EqualTo(Enumerable.Range(25, 5).Select(day => $"ogrt-2026-11-{day}.0000.jsonl")));
         Assert.That(OutputFiles.AllPids(OutputPath), Is.EquivalentTo(Enumerable.Range(0, Workers * BatchesPerWorker * RecordsPerBatch)));
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Outputs.File.Tests;
@@ -11,9 +12,9 @@ public sealed class RestartTests : TempDirectoryTest
     [TestCase("None", "ogrt.jsonl")]
     public async Task ARestartAppendsToTheCurrentFile(string rotation, string fileName)
     {
-        var clock = new ManualTimeProvider(Noon);
+        var clock = new FakeTimeProvider(Noon);
         await RunOnceAsync(Settings(("Rotation", rotation)), clock, firstPid: 0, count: 3);
-        clock.UtcNow = Noon.AddHours(1);
+        clock.SetUtcNow(Noon.AddHours(1));
         await RunOnceAsync(Settings(("Rotation", rotation)), clock, firstPid: 3, count: 2);
 
         Assert.That(OutputFiles.List(OutputPath), Is.EqualTo(new[] { fileName }));
@@ -23,7 +24,7 @@ public sealed class RestartTests : TempDirectoryTest
     [Test]
     public async Task ARestartContinuesTheLastFileOfTheDay()
     {
-        var clock = new ManualTimeProvider(Noon);
+        var clock = new FakeTimeProvider(Noon);
         var settings = Settings(("MaxFileBytes", "1"));
         await RunOnceAsync(settings, clock, firstPid: 0, count: 1);
         await RunOnceAsync(settings, clock, firstPid: 1, count: 1);
@@ -39,9 +40,9 @@ public sealed class RestartTests : TempDirectoryTest
     [Test]
     public async Task ARestartAfterMidnightStartsTheNewDayWithDailyRotation()
     {
-        var clock = new ManualTimeProvider(Noon);
+        var clock = new FakeTimeProvider(Noon);
         await RunOnceAsync(Settings(), clock, firstPid: 0, count: 1);
-        clock.UtcNow = Noon.AddDays(1);
+        clock.SetUtcNow(Noon.AddDays(1));
         await RunOnceAsync(Settings(), clock, firstPid: 1, count: 1);
 
         Assert.That(OutputFiles.List(OutputPath), Is.EqualTo(new[] { "ogrt-2026-11-25.0000.jsonl", "ogrt-2026-11-26.0000.jsonl" }));
@@ -50,7 +51,7 @@ public sealed class RestartTests : TempDirectoryTest
     [Test]
     public async Task ATornLastLineFromACrashIsCutOffBeforeAppending()
     {
-        var clock = new ManualTimeProvider(Noon);
+        var clock = new FakeTimeProvider(Noon);
         await RunOnceAsync(Settings(), clock, firstPid: 0, count: 2);
         var path = Path.Combine(OutputPath, "ogrt-2026-11-25.0000.jsonl");
         var complete = new FileInfo(path).Length;

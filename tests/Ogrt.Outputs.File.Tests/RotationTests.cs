@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Ogrt.Outputs.Abstractions;
 
 namespace Ogrt.Outputs.File.Tests;
@@ -9,11 +10,11 @@ public sealed class RotationTests : TempDirectoryTest
     [Test]
     public async Task DailyRotationStartsANewFileAtUtcMidnight()
     {
-        var clock = new ManualTimeProvider(BeforeMidnight);
+        var clock = new FakeTimeProvider(BeforeMidnight);
         var output = await OutputUnderTest.StartAsync(Settings(), clock);
 
         await WriteAsync(output, 0, 3);
-        clock.UtcNow = BeforeMidnight.AddSeconds(2);
+        clock.SetUtcNow(BeforeMidnight.AddSeconds(2));
         await WriteAsync(output, 3, 2);
         await output.DisposeAsync();
 
@@ -26,7 +27,7 @@ public sealed class RotationTests : TempDirectoryTest
     public async Task DailyRotationUsesUtcNotLocalTime()
     {
         // 23:30 in UTC-05:00 is already the next day in UTC.
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 25, 23, 30, 0, TimeSpan.FromHours(-5)));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 23, 30, 0, TimeSpan.FromHours(-5)));
         var output = await OutputUnderTest.StartAsync(Settings(("FileName", "jobs")), clock);
         await WriteAsync(output, 0, 1);
         await output.DisposeAsync();
@@ -38,14 +39,14 @@ public sealed class RotationTests : TempDirectoryTest
     public async Task SizeRotationKeepsFilesUnderTheCapAndNamesSortInWriteOrder()
     {
         var lineLength = ProcessRecordJson.ToUtf8Bytes(SampleRecords.Create(0)).Length + 1;
-        var clock = new ManualTimeProvider(BeforeMidnight);
+        var clock = new FakeTimeProvider(BeforeMidnight);
         var output = await OutputUnderTest.StartAsync(Settings(("Rotation", "Size"), ("MaxFileBytes", (3 * lineLength + 10).ToString())), clock);
 
         // Size rotation ignores midnight: the file started on the 25th fills up on the 26th.
         for (var pid = 0; pid < 14; pid++)
         {
             if (pid == 2)
-                clock.UtcNow = BeforeMidnight.AddHours(1);
+                clock.SetUtcNow(BeforeMidnight.AddHours(1));
             await WriteAsync(output, pid, 1);
         }
         await output.DisposeAsync();
@@ -66,12 +67,12 @@ public sealed class RotationTests : TempDirectoryTest
     public async Task MaxFileBytesCapsADailyFileWithinTheDay()
     {
         var lineLength = ProcessRecordJson.ToUtf8Bytes(SampleRecords.Create(0)).Length + 1;
-        var clock = new ManualTimeProvider(BeforeMidnight.AddHours(-12));
+        var clock = new FakeTimeProvider(BeforeMidnight.AddHours(-12));
         var output = await OutputUnderTest.StartAsync(Settings(("MaxFileBytes", (2 * lineLength).ToString())), clock);
 
         for (var pid = 0; pid < 5; pid++)
             await WriteAsync(output, pid, 1);
-        clock.UtcNow = BeforeMidnight.AddHours(1);
+        clock.SetUtcNow(BeforeMidnight.AddHours(1));
         await WriteAsync(output, 5, 1);
         await output.DisposeAsync();
 
@@ -101,10 +102,10 @@ public sealed class RotationTests : TempDirectoryTest
     [Test]
     public async Task RotationNoneWritesOneFile()
     {
-        var clock = new ManualTimeProvider(BeforeMidnight);
+        var clock = new FakeTimeProvider(BeforeMidnight);
         var output = await OutputUnderTest.StartAsync(Settings(("Rotation", "None")), clock);
         await WriteAsync(output, 0, 2);
-        clock.UtcNow = BeforeMidnight.AddDays(3);
+        clock.SetUtcNow(BeforeMidnight.AddDays(3));
         await WriteAsync(output, 2, 2);
         await output.DisposeAsync();
 
@@ -139,7 +140,7 @@ public sealed class RotationTests : TempDirectoryTest
         for (var day = 1; day <= 5; day++)
             await System.IO.File.WriteAllTextAsync(Path.Combine(OutputPath, $"ogrt-2026-11-{day:D2}.0000.jsonl"), "");
 
-        var clock = new ManualTimeProvider(BeforeMidnight);
+        var clock = new FakeTimeProvider(BeforeMidnight);
         var output = await OutputUnderTest.StartAsync(Settings(("RetainFiles", "2")), clock);
         await output.DisposeAsync();
 

@@ -11,10 +11,11 @@
 # through a symbolic link (libbenchK.so.1 -> libbenchK.so.1.0.0) in a directory reached through
 # one, as a real application's are (default 0). BASELINE=TREE adds the variant `baseline`: the
 # service path of another installed tree (lib/ and sbin/ of e.g. an older build), with a
-# service of its own, measured in the same rounds (before/after comparisons).
+# service of its own, measured in the same rounds (before/after comparisons), and its idle,
+# gate and fork variants (baseline-idle, baseline-gate, baseline-fork).
 #
 # Variants: bare (no preload), empty (an empty preloaded library: the floor of LD_PRELOAD),
-# gate (OGRT_CAPTURE=service with no socket: all the gate's work but the send, nothing
+# idle (the gate preloaded, OGRT_ACTIVE unset: what every process pays), gate (OGRT_CAPTURE=service with no socket: all the gate's work but the send, nothing
 # tracked), service (OGRT_CAPTURE=service, a service started for the run), fork
 # (OGRT_CAPTURE=fork).
 # Records go to a UDP sink on 127.0.0.1 (socat, outside the measured cgroups), as to a live
@@ -79,10 +80,12 @@ variant_env() {
     case $1 in
         bare) ;;
         empty) echo "LD_PRELOAD=$work/libempty.so" ;;
+        idle) echo "LD_PRELOAD=$agent/libogrt.so" ;;
         gate) echo "$tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/no-such.sock" ;;
         service) echo "$tracked OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/agent.sock" ;;
         fork) echo "$tracked OGRT_CAPTURE=fork" ;;
         baseline) echo "${tracked/$agent/$baseline/lib} OGRT_CAPTURE=service OGRT_AGENT_SOCKET=$work/baseline.sock" ;;
+        baseline-*) variant_env "${1#baseline-}" | sed "s|$agent/|$baseline/lib/|" ;;
     esac
 }
 
@@ -90,7 +93,7 @@ variant_env() {
 measure() {
     local variant=$1 group="$cpuacct/ogrt-bench-paths.$$.$1" wall cpu
     local measured=$service_pid
-    [[ $variant == baseline ]] && measured=$baseline_pid
+    [[ $variant == baseline* ]] && measured=$baseline_pid
     mkdir "$group"
     echo "$measured" >"$group/cgroup.procs"
     # shellcheck disable=SC2046 # NAME=VALUE words by design (no blanks in values)
@@ -103,7 +106,8 @@ measure() {
 }
 
 
-variants=(bare empty gate service fork ${baseline:+baseline})
+variants=(bare empty idle gate service fork)
+[[ -n $baseline ]] && variants+=(baseline-idle baseline-gate baseline baseline-fork)
 declare -A wall=() cpu=()
 echo "rounds=$rounds spawns=$spawns gap=${gap_us}us libraries=$libraries cpus=$(nproc) kernel=$(uname -r) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 for ((round = 0; round < rounds; round++)); do

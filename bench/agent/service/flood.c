@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../../Ogrt.Agent.Native/native/ogrt_agent_message.h"
+#include "../../../Ogrt.Agent/native/ogrt_agent_message.h"
 
 extern char **environ;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ogrt.Outputs.Abstractions;
+using Ogrt.Outputs.Sdk.Batches;
 using Ogrt.Outputs.Sdk.Buffers;
 
 namespace Ogrt.Outputs.Splunk.Hec;
@@ -8,40 +8,15 @@ namespace Ogrt.Outputs.Splunk.Hec;
 /// Writes records as HEC events, concatenated as the event endpoint accepts them:
 /// <c>{"time":1700000000.123456,"host":"node01","source":"ogrt","sourcetype":"ogrt","index":"hpc","event":{record}}</c>.
 /// </summary>
-internal sealed class HecEventWriter(SplunkHecSettings settings)
+internal sealed class HecEventWriter(SplunkHecSettings settings) : JsonLinesBodyWriter
 {
     private readonly JsonEncodedText _source = JsonEncodedText.Encode(settings.Source, ProcessRecordJson.WriterOptions.Encoder);
     private readonly JsonEncodedText _sourceType = JsonEncodedText.Encode(settings.SourceType, ProcessRecordJson.WriterOptions.Encoder);
     private readonly JsonEncodedText? _index = settings.Index is null ? null : JsonEncodedText.Encode(settings.Index, ProcessRecordJson.WriterOptions.Encoder);
 
-    /// <summary>
-    /// Fills <paramref name="body"/> with events from <paramref name="start"/> on, as many as fit
-    /// MaxRequestBytes (at least one), and returns how many.
-    /// </summary>
-    public int Write(ByteBuffer body, IReadOnlyList<ProcessRecord> batch, int start)
+    protected override void WriteEntry(ByteBuffer body, Utf8JsonWriter writer, ProcessRecord record)
     {
-        body.Clear();
-        using var writer = new Utf8JsonWriter(body, ProcessRecordJson.WriterOptions);
-        int count = 0;
-        for (int i = start; i < batch.Count; i++)
-        {
-            int eventStart = body.Length;
-            writer.Reset(body);
-            WriteEvent(writer, batch[i]);
-            writer.Flush();
-            body.Write("\n"u8);
-            if (body.Length > settings.MaxRequestBytes && count > 0)
-            {
-                body.Truncate(eventStart);
-                break;
-            }
-            count++;
-        }
-        return count;
-    }
-
-    private void WriteEvent(Utf8JsonWriter writer, ProcessRecord record)
-    {
+        writer.Reset(body);
         writer.WriteStartObject();
         // HEC takes epoch seconds with a fraction; decimal prints the microseconds exactly.
         writer.WriteNumber("time"u8, record.TimeMicroseconds is { } microseconds ? microseconds / 1_000_000m : record.Time);
@@ -54,5 +29,6 @@ internal sealed class HecEventWriter(SplunkHecSettings settings)
         writer.WritePropertyName("event"u8);
         ProcessRecordJson.Write(writer, record);
         writer.WriteEndObject();
+        writer.Flush();
     }
 }

@@ -3,8 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Sdk.Buffers;
 using Ogrt.Outputs.Sdk.Http;
 
@@ -54,7 +52,7 @@ internal sealed class SplunkHecOutput : IOutput
         using var body = new ByteBuffer(64 * 1024);
         await _destination.SendInRequestsAsync(outcome, async position =>
         {
-            int count = eventWriter.Write(body, batch, position);
+            int count = eventWriter.Write(body, batch, position, int.MaxValue, _settings.MaxRequestBytes);
             int accepted = await SendEventsAsync(body.WrittenMemory, count, cancellationToken).ConfigureAwait(false);
             _destination.Metrics.Sent(accepted);
             if (accepted < count)

@@ -1,8 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Ogrt.Outputs.Abstractions;
 using Ogrt.Outputs.Sdk.Buffers;
 using Ogrt.Outputs.Sdk.Metrics;
 

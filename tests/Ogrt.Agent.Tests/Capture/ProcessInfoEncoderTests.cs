@@ -48,7 +48,6 @@ public class ProcessInfoEncoderTests
             Username = "alice"u8,
             Hostname = "node042"u8,
             Cwd = "/scratch/alice/run"u8,
-            AgentVersion = "0.1.0"u8,
             Uid = 1001,
             Gid = uint.MaxValue,
             Arguments = new ManagedByteStringList(Texts("solver", "--input", "mesh 1.dat", "")),

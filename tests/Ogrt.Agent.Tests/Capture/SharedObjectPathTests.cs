@@ -165,7 +165,8 @@ public class SharedObjectPathTests(CapturePath path)
         string socket = collector.AgentVariables.TryGetValue("OGRT_AGENT_SOCKET", out string? value) ? Path.GetDirectoryName(value)! : "";
         string root = Path.Combine(layout.Root, "chroot");
         const string System = "/lib/x86_64-linux-gnu";
-        // A root of its own: the libraries the program, the gate and the capture need, the
+        // A root of its own: the libraries the program, the gate and the capture need (the
+        // capture library, linked for glibc 2.28, names libpthread, libdl and librt), the
         // loader named through an absolute link (as on Debian), libx.so.1 -> /opt/x/libx.so.1.2.3
         // (absolute; /opt/x does not exist in the host's root); the agent, the service's socket
         // directory and /proc bound in.
@@ -173,7 +174,7 @@ public class SharedObjectPathTests(CapturePath path)
             set -e
             R=$1 REAL=$2 RUN=$3 PROGRAM=$4 AGENT=$5 SOCKET=$6 SYSTEM=$7
             mkdir -p "$R/lib64" "$R$SYSTEM" "$R/opt/x" "$R/opt/ogrt/lib" "$R/proc" "$R/run/ogrt"
-            for lib in libc.so.6 libm.so.6 ld-linux-x86-64.so.2; do cp -L "$SYSTEM/$lib" "$R$SYSTEM/$lib"; done
+            for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 ld-linux-x86-64.so.2; do cp -L "$SYSTEM/$lib" "$R$SYSTEM/$lib"; done
             ln -s "$SYSTEM/ld-linux-x86-64.so.2" "$R/lib64/ld-linux-x86-64.so.2"
             cp "$REAL/libx.so.1.2.3" "$R/opt/x/" && ln -s /opt/x/libx.so.1.2.3 "$R/opt/x/libx.so.1"
             cp "$RUN/libstamped.so" "$R/" && cp "$PROGRAM" "$R/prog"

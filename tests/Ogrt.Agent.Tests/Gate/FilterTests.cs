@@ -148,7 +148,7 @@ public class FilterTests(CapturePath path)
         string intermediate = TestScratch.CreateDirectory("gate-obj") + "/";
         ProcessResult build = await ExternalCommand.RunAsync(
             "dotnet",
-            ["msbuild", Path.Combine(AgentBuild.RepositoryRoot, "Ogrt.Agent.Native", "Ogrt.Agent.Native.csproj"),
+            ["msbuild", Path.Combine(AgentBuild.RepositoryRoot, "Ogrt.Agent", "Ogrt.Agent.csproj"),
              "-t:OgrtCompileGate", "-nologo", "-p:Configuration=Release",
              $"-p:IntermediateOutputPath={intermediate}", $"-p:OgrtDefaultFilter={defaultFilter}"]);
         if (build.ExitCode != 0)

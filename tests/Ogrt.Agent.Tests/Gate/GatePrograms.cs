@@ -14,7 +14,7 @@ public static class GatePrograms
         await CCompiler.CompileSharedLibraryAsync(
             await SourceAsync(name).ConfigureAwait(false),
             name,
-            "-I" + Path.Combine(AgentBuild.RepositoryRoot, "Ogrt.Agent.Native", "native")).ConfigureAwait(false);
+            "-I" + Path.Combine(AgentBuild.RepositoryRoot, "Ogrt.Agent", "native")).ConfigureAwait(false);
 
     private static Task<string> SourceAsync(string name) =>
         File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Gate", "Programs", name + ".c"));

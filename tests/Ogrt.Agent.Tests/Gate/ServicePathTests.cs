@@ -230,6 +230,37 @@ public class ServicePathTests
     }
 
     [Test]
+    public async Task Under_a_small_ulimit_n_with_the_service_stopped_every_run_is_still_sent()
+    {
+        // Each message carries the process's root directory; queued descriptors count against
+        // the sender's RLIMIT_NOFILE, so past the limit the kernel refuses them (ETOOMANYREFS)
+        // and the gate must send the message without one. Root would be exempt: run as nobody.
+        string program = await GatePrograms.CompileAsync("exit_status");
+        using var collector = new ProcessInfoListener();
+        using var service = await CaptureServiceProcess.StartAsync(collector.CollectorAddress);
+        OpenScratchToOtherUsers();
+        const int Runs = 9; // under the socket's queue of 10 (net.unix.max_dgram_qlen here)
+        string script = $"ulimit -n 6; for i in $(seq {Runs}); do {program} || exit 1; done";
+        var environment = new Dictionary<string, string?>(Only(program))
+        {
+            ["OGRT_AGENT_SOCKET"] = service.SocketPath,
+            ["OGRT_CAPTURE"] = "service",
+        };
+
+        ProcessResult result;
+        using (new ProcessPause(service.Pid))
+            result = await AgentProcess.RunAsync("setpriv",
+                ["--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "--", "bash", "-c", script], collector, environment);
+
+        var records = await collector.WaitForCountAsync(Runs);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero, result.ToString());
+            Assert.That(records.Select(info => info.Binpath), Has.All.EqualTo(program));
+        });
+    }
+
+    [Test]
     public async Task A_PID_1_and_a_subreaper_are_tracked_on_the_service_path()
     {
         string launcher = await GatePrograms.CompileAsync("launcher");

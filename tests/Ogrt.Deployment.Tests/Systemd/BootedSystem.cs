@@ -42,8 +42,8 @@ public sealed class BootedSystem : IDisposable
     public static BootedSystem Boot(string cacheDirectory, IReadOnlyDictionary<string, string> readOnlyBinds)
     {
         string root = Path.Combine(cacheDirectory, "bookworm");
-        string script = Path.Combine(InstalledTree.RepositoryRoot, "tests/Ogrt.Deployment.Tests/Systemd/make-bookworm-root.sh");
-        var made = BashScript.Run($"{BashScript.Quote(script)} {BashScript.Quote(root)}", timeout: TimeSpan.FromMinutes(10));
+        string script = Path.Combine(InstalledTree.RepositoryRoot, "packaging/sysroot/make-debian-root.sh");
+        var made = BashScript.Run($"{BashScript.Quote(script)} bookworm {BashScript.Quote(root)} systemd,systemd-sysv,dbus", timeout: TimeSpan.FromMinutes(10));
         Assert.That(made.ExitCode, Is.Zero, $"could not make the bookworm root: {made}");
 
         var start = new ProcessStartInfo("systemd-nspawn")

@@ -20,6 +20,10 @@
  * signal handler, no environment write, no open descriptor, no zombie, no pending signal, the
  * same errno and signal mask. Every failure means "do not track" and nothing else. Nothing is
  * printed unless OGRT_DEBUG_INFO=1 (and OGRT_SILENT is not 1).
+ *
+ * It loads on glibc 2.17 and newer (RHEL 7 on): it references no newer glibc symbol version
+ * (tests/Ogrt.Deployment.Tests/ShippedBinaryTests.cs checks the built library); see
+ * OGRT_GLIBC_BASE below for the calls that moved between glibc's libraries.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -39,8 +43,8 @@
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/single_threaded.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -49,6 +53,37 @@
 
 #include "ogrt_agent_message.h"
 #include "ogrt_capture.h"
+
+/*
+ * glibc 2.34 moved dlopen, dlsym and dlerror from libdl into libc under a new symbol version.
+ * The gate binds their first version instead, which every glibc since has kept in libc, and
+ * binds it weakly: before 2.34 only libdl defines them, and linking libdl would load it into
+ * every process that preloads the gate (measured: +2.5% on every exec, tracked or not). There
+ * they are null unless the program loads libdl itself, and the fork path, the only user, is
+ * then not taken (unsafe_to_fork). The capture process gets the pthread calls (moved from
+ * libpthread in 2.34) through dlsym, from the capture library's dependencies (see
+ * capture_process_main), for the same reason and because libpthread before 2.34 installs
+ * signal handlers in the process that loads it.
+ */
+#if defined(__x86_64__)
+#define OGRT_GLIBC_BASE "GLIBC_2.2.5"
+#elif defined(__aarch64__)
+#define OGRT_GLIBC_BASE "GLIBC_2.17"
+#else
+#error "name the first glibc symbol version of this architecture"
+#endif
+__asm__(".symver dlopen, dlopen@" OGRT_GLIBC_BASE);
+__asm__(".symver dlsym, dlsym@" OGRT_GLIBC_BASE);
+__asm__(".symver dlerror, dlerror@" OGRT_GLIBC_BASE);
+#pragma weak dlopen
+#pragma weak dlsym
+#pragma weak dlerror
+
+/* close_range(2) (Linux 5.9) has a glibc wrapper only since 2.34: the gate calls the system
+ * call itself, and an older kernel answers ENOSYS. */
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 /* Filter used when OGRT_FILTER is unset; the build sets it from the OgrtDefaultFilter
  * MSBuild property. Empty: track everything except the OGRT install. */
@@ -76,8 +111,9 @@
 
 /* Stack of the intermediate child, carved out of the tracked process's own stack while it
  * waits (a static buffer would cost every preloading process an extra mapping). The
- * intermediate only calls _Fork(); the capture process (a copy of it) keeps using it for a
- * few calls and runs the capture on a thread of its own, so this stays small. */
+ * intermediate only makes the fork system call; the capture process (a copy of it) keeps
+ * using it (and the unused stack below, which is its own copy) for a few calls and runs the
+ * capture on a thread of its own, so this stays small. */
 #define OGRT_INTERMEDIATE_STACK_SIZE (32u * 1024u)
 #define OGRT_CAPTURE_THREAD_STACK_SIZE (2u * 1024u * 1024u)
 
@@ -86,6 +122,7 @@
 struct ogrt_launch {
     struct ogrt_capture_request request;
     int keep_stderr;
+    ogrt_capture_fn capture; /* set in the capture process */
     char capture_path[PATH_MAX];
 };
 
@@ -138,6 +175,38 @@ static void debug_line(int enabled, const char *a, const char *b, const char *c,
     }
 }
 
+/* Whether [address, address + size) lies inside one of the object's PT_LOAD segments, i.e. is
+ * mapped: a PT_NOTE that no PT_LOAD covers (a hand-made or stripped ELF) is not in memory, and
+ * reading it would crash the tracked process. */
+static int is_loaded(const struct dl_phdr_info *info, ElfW(Addr) address, ElfW(Xword) size)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *load = &info->dlpi_phdr[i];
+        if (load->p_type == PT_LOAD && address >= load->p_vaddr && size <= load->p_memsz
+            && address - load->p_vaddr <= load->p_memsz - size)
+            return 1;
+    }
+    return 0;
+}
+
+/* The link map entry of the object that contains an address (dladdr1 without libdl). */
+struct containing_object {
+    uintptr_t address;
+    const char *path;
+    uintptr_t load_bias;
+};
+
+static int find_containing_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    struct containing_object *object = data;
+    (void)size;
+    if (object->address < info->dlpi_addr || !is_loaded(info, object->address - info->dlpi_addr, 1))
+        return 0;
+    object->path = info->dlpi_name;
+    object->load_bias = info->dlpi_addr;
+    return 1; /* stop */
+}
+
 /*
  * The OGRT install directory, excluded from tracking whatever the rules say: the directory holding
  * libogrt.so, or its parent when that directory is lib, lib32 or lib64 (so
@@ -148,19 +217,17 @@ static void debug_line(int enabled, const char *a, const char *b, const char *c,
 static int locate_install(char *library_dir, size_t library_dir_size, size_t *install_length,
                           uintptr_t *load_bias)
 {
-    Dl_info info;
-    struct link_map *map = NULL;
-    if (dladdr1((void *)&locate_install, &info, (void **)&map, RTLD_DL_LINKMAP) == 0 || info.dli_fname == NULL
-        || map == NULL)
+    struct containing_object gate = { (uintptr_t)&locate_install, NULL, 0 };
+    if (dl_iterate_phdr(find_containing_object, &gate) == 0 || gate.path == NULL)
         return -1;
-    *load_bias = map->l_addr;
-    const char *slash = strrchr(info.dli_fname, '/');
+    *load_bias = gate.load_bias;
+    const char *slash = strrchr(gate.path, '/');
     if (slash == NULL)
         return -1;
-    size_t dir_length = (size_t)(slash - info.dli_fname);
+    size_t dir_length = (size_t)(slash - gate.path);
     if (dir_length == 0 || dir_length >= library_dir_size)
         return -1;
-    memcpy(library_dir, info.dli_fname, dir_length);
+    memcpy(library_dir, gate.path, dir_length);
     library_dir[dir_length] = '\0';
 
     *install_length = dir_length;
@@ -212,23 +279,37 @@ static int count_object(struct dl_phdr_info *info, size_t size, void *count)
     return 0;
 }
 
+/* The pthread calls of the capture process. glibc < 2.34 defines them in libpthread, which
+ * the tracked process need not have loaded: they are looked up in the capture library, whose
+ * dependencies include libpthread there (and libc, which defines them since 2.34). */
+struct thread_calls {
+    int (*attr_init)(pthread_attr_t *);
+    int (*attr_setstacksize)(pthread_attr_t *, size_t);
+    int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    int (*join)(pthread_t, void **);
+};
+
+static int find_thread_calls(void *library, struct thread_calls *calls)
+{
+    calls->attr_init = (int (*)(pthread_attr_t *))dlsym(library, "pthread_attr_init");
+    calls->attr_setstacksize = (int (*)(pthread_attr_t *, size_t))dlsym(library, "pthread_attr_setstacksize");
+    calls->create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(library, "pthread_create");
+    calls->join = (int (*)(pthread_t, void **))dlsym(library, "pthread_join");
+    return calls->attr_init != NULL && calls->attr_setstacksize != NULL && calls->create != NULL && calls->join != NULL;
+}
+
 /* The capture thread: a normal pthread with a normal stack for the NativeAOT runtime. */
 static void *run_capture(void *arg)
 {
     const struct ogrt_launch *launch = arg;
-    void *library = dlopen(launch->capture_path, RTLD_NOW | RTLD_LOCAL);
-    ogrt_capture_fn capture = library != NULL ? (ogrt_capture_fn)dlsym(library, OGRT_CAPTURE_SYMBOL) : NULL;
-    if (capture == NULL) {
-        debug_line(launch->keep_stderr, "no capture: ", dlerror(), NULL, NULL);
-        return (void *)(intptr_t)-1;
-    }
-    return (void *)(intptr_t)capture(&launch->request);
+    return (void *)(intptr_t)launch->capture(&launch->request);
 }
 
-/* Closes every descriptor from 3 up; close_range(2) needs Linux 5.9, else walk /proc. */
+/* Closes every descriptor from 3 up; close_range(2) needs Linux 5.9 (ENOSYS before), else
+ * walk /proc. */
 static void close_inherited_descriptors(void)
 {
-    if (close_range(3, ~0u, 0) == 0)
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
         return;
     DIR *fds = opendir("/proc/self/fd");
     if (fds == NULL)
@@ -306,30 +387,45 @@ static __attribute__((noreturn)) void capture_process_main(struct ogrt_launch *l
     if (launch->request.envp != NULL)
         hide_runtime_settings(launch->request.envp);
 
+    /* Loading runs no managed code (the runtime starts at the first call of ogrt_capture), so
+     * it may run here, on the borrowed stack region. */
+    void *library = dlopen(launch->capture_path, RTLD_NOW | RTLD_LOCAL);
+    struct thread_calls thread_calls;
+    launch->capture = library != NULL ? (ogrt_capture_fn)dlsym(library, OGRT_CAPTURE_SYMBOL) : NULL;
+    if (launch->capture == NULL || !find_thread_calls(library, &thread_calls)) {
+        debug_line(launch->keep_stderr, "no capture: ", dlerror(), NULL, NULL);
+        _exit(1);
+    }
+
     int result = -1;
     pthread_attr_t attributes;
     pthread_t thread;
     void *thread_result;
-    if (pthread_attr_init(&attributes) == 0
-        && pthread_attr_setstacksize(&attributes, OGRT_CAPTURE_THREAD_STACK_SIZE) == 0
-        && pthread_create(&thread, &attributes, run_capture, launch) == 0
-        && pthread_join(thread, &thread_result) == 0)
+    if (thread_calls.attr_init(&attributes) == 0
+        && thread_calls.attr_setstacksize(&attributes, OGRT_CAPTURE_THREAD_STACK_SIZE) == 0
+        && thread_calls.create(&thread, &attributes, run_capture, launch) == 0
+        && thread_calls.join(thread, &thread_result) == 0)
         result = (int)(intptr_t)thread_result;
     _exit(result == 0 ? 0 : 1);
 }
 
 /*
  * The intermediate child: shares the tracked process's memory and TLS (the tracked process
- * is suspended meanwhile), so it must write nothing but its own stack. glibc's fork() would
- * run the process's atfork handlers and take and release its locks here, in shared memory;
- * _Fork() (glibc 2.34+) is the bare clone system call plus the child-side bookkeeping that
- * the capture process needs (its own thread id, an empty robust-mutex list). The child-side
- * resets that fork() adds (malloc, stdio and loader locks) are not needed because the
+ * is suspended meanwhile), so it must write nothing but its own stack. It makes the clone
+ * system call itself, with the flags of fork(2): no atfork handler of the process runs, and
+ * no lock of glibc's is taken or released here, in shared memory (glibc's fork() would do
+ * both; its _Fork() would not, but glibc has it only since 2.34).
+ * What _Fork() adds in the child does not matter to the capture process: the thread id it
+ * stores in the copied thread descriptor (the capture process's main thread only loads the
+ * capture library, starts the capture thread, whose descriptor pthread_create fills in, and
+ * joins it; glibc's raise() asks the kernel for the id), and a fresh robust-mutex list (the
+ * kernel registers none for a new process, and that thread locks no robust mutex). The
+ * child-side resets fork() adds (malloc, stdio and loader locks) are not needed because the
  * tracked process is single-threaded and outside libc when the constructor runs.
  */
 static int intermediate_main(void *arg)
 {
-    if (_Fork() == 0)
+    if (syscall(SYS_clone, (unsigned long)SIGCHLD, 0ul, 0ul, 0ul, 0ul) == 0)
         capture_process_main(arg);
     return 0; /* glibc's clone() wrapper ends the intermediate with the exit system call */
 }
@@ -353,12 +449,30 @@ static __attribute__((noinline)) void launch_capture(struct ogrt_launch *launch)
 struct process_status {
     int seccomp;                /* "Seccomp:" 0 none, 1 strict, 2 filter; -1 if unreadable */
     int nested_pid_namespace;   /* "NSpid:" lists more than one pid */
+    long threads;               /* "Threads:"; -1 if unreadable */
 };
+
+/* The number after FIELD (e.g. "\nThreads:") in the text of /proc/self/status, or -1. */
+static long status_number(const char *status, const char *field)
+{
+    const char *line = strstr(status, field);
+    if (line == NULL)
+        return -1;
+    line += strlen(field);
+    while (*line == ' ' || *line == '\t')
+        line++;
+    if (*line < '0' || *line > '9')
+        return -1;
+    long value = 0;
+    while (*line >= '0' && *line <= '9' && value < 1000000000)
+        value = value * 10 + (*line++ - '0');
+    return value;
+}
 
 /* Read from /proc rather than with prctl(PR_GET_SECCOMP), which a filter might punish. */
 static __attribute__((noinline)) struct process_status read_process_status(void)
 {
-    struct process_status result = { -1, 0 };
+    struct process_status result = { -1, 0, -1 };
     char status[8192];
     int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -369,16 +483,12 @@ static __attribute__((noinline)) struct process_status read_process_status(void)
         length += (size_t)got;
     close(fd);
     status[length] = '\0';
-    const char *line = strstr(status, "\nSeccomp:");
-    if (line == NULL) { /* kernel built without seccomp, or a status too long to tell */
+    result.threads = status_number(status, "\nThreads:");
+    if (strstr(status, "\nSeccomp:") == NULL) /* kernel built without seccomp, or a status too long to tell */
         result.seccomp = length < sizeof status - 1 ? 0 : -1;
-    } else {
-        line += sizeof "\nSeccomp:" - 1;
-        while (*line == ' ' || *line == '\t')
-            line++;
-        result.seccomp = *line >= '0' && *line <= '9' ? *line - '0' : -1;
-    }
-    line = strstr(status, "\nNSpid:");
+    else
+        result.seccomp = (int)status_number(status, "\nSeccomp:");
+    const char *line = strstr(status, "\nNSpid:");
     if (line != NULL) {
         const char *end = strchrnul(line + 1, '\n');
         int fields = 0;
@@ -436,7 +546,9 @@ static const char *unsafe_to_fork(pid_t pid, uintptr_t gate_bias, const struct p
 {
     if (!loaded_with_program(gate_bias))
         return "libogrt.so was loaded with dlopen(), not with the program";
-    if (!__libc_single_threaded)
+    if (dlopen == NULL || dlsym == NULL || dlerror == NULL)
+        return "glibc older than 2.34 and the program does not load libdl: the capture process could not load the capture library";
+    if (status->threads != 1)
         return "process already has threads";
     /* The orphaned capture process is reparented to this process, or to the init of its PID
      * namespace (a container's, unshare -p's), which may never reap it: one zombie per run. */
@@ -522,20 +634,6 @@ struct object_list {
     uint32_t count;
     int truncated;
 };
-
-/* Whether [address, address + size) lies inside one of the object's PT_LOAD segments, i.e. is
- * mapped: a PT_NOTE that no PT_LOAD covers (a hand-made or stripped ELF) is not in memory, and
- * reading it would crash the tracked process. */
-static int is_loaded(const struct dl_phdr_info *info, ElfW(Addr) address, ElfW(Xword) size)
-{
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *load = &info->dlpi_phdr[i];
-        if (load->p_type == PT_LOAD && address >= load->p_vaddr && size <= load->p_memsz
-            && address - load->p_vaddr <= load->p_memsz - size)
-            return 1;
-    }
-    return 0;
-}
 
 /* The UUID of the object's OGRT note (ELF note "OGRT", type 0x4F475254, descriptor: version 1
  * and a NUL-terminated UUID), read from its PT_NOTE segments in memory; NULL if it has none. */
@@ -680,6 +778,13 @@ static __attribute__((noinline)) int send_to_service(const char *socket_path, ch
         memcpy(CMSG_DATA(rights), &root, sizeof root);
     }
     ssize_t sent = sendmsg(fd, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0 && errno == ETOOMANYREFS && header.msg_control != NULL) {
+        /* Descriptors in queued messages count against the sender's RLIMIT_NOFILE: with many of
+         * ours waiting (a stopped service), send the names unresolved rather than not at all. */
+        header.msg_control = NULL;
+        header.msg_controllen = 0;
+        sent = sendmsg(fd, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
     int error = sent < 0 ? errno : 0;
     if (root >= 0)
         close(root);
@@ -741,10 +846,10 @@ static __attribute__((noinline)) void capture_in_fork(int argc, char **argv, cha
      * tracked process may run there. Anything arriving meanwhile is delivered on restore. */
     sigset_t all, saved_mask;
     sigfillset(&all);
-    if (pthread_sigmask(SIG_SETMASK, &all, &saved_mask) != 0)
+    if (sigprocmask(SIG_SETMASK, &all, &saved_mask) != 0) /* single-threaded: the thread's mask */
         return;
     launch_capture(&launch);
-    pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 }
 
 /* The process passed the filter: exclude the OGRT install and unsafe processes, then hand the
@@ -755,7 +860,7 @@ static __attribute__((noinline)) void track(int argc, char **argv, char **envp, 
                                             const char *deciding_rule)
 {
     /* The install exclusion applies whatever the rules say; checked after them only because
-     * excluded processes then never pay for dladdr(). INSTALL holds the directory of
+     * excluded processes then never pay for locating libogrt.so. INSTALL holds the directory of
      * libogrt.so, where the fork path also finds the capture library. */
     char install[PATH_MAX];
     size_t install_length;

@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Ogrt.Outputs.TestSupport;
 
-namespace Ogrt.Outputs.Splunk.Tests;
+namespace Ogrt.Outputs.TestSupport;
 
 /// <summary>
 /// Stands in for Splunk's HTTP Event Collector (no Splunk can be installed here), following

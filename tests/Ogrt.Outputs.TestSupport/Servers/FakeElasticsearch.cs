@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Ogrt.Outputs.TestSupport;
 
-namespace Ogrt.Outputs.Elasticsearch.Tests;
+namespace Ogrt.Outputs.TestSupport;
 
 /// <summary>
 /// Stands in for an Elasticsearch 7.10+ node (none can be installed here), following the

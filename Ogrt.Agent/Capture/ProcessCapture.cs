@@ -102,7 +102,7 @@ internal static unsafe class ProcessCapture
         line.Append(" send_cmdline="u8, settings.SendCmdline);
         line.Append(" send_modules="u8, settings.SendModules);
         line.Append(" version="u8);
-        line.Append(BuildDefaults.AgentVersion);
+        line.Append(BuildDefaults.Version);
         line.WriteToStandardError();
     }
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Ogrt.Outputs.Splunk.Tests;
+namespace Ogrt.Outputs.TestSupport;
 
 /// <summary>
 /// A real TCP receiver: <c>socat -u TCP-LISTEN:port,fork OPEN:file,append</c> appends every

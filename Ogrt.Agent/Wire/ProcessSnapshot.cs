@@ -15,7 +15,6 @@ internal ref struct ProcessSnapshot
     public ReadOnlySpan<byte> Username;
     public ReadOnlySpan<byte> Hostname;
     public ReadOnlySpan<byte> Cwd;
-    public ReadOnlySpan<byte> AgentVersion;
     public uint Uid;
     public uint Gid;
 

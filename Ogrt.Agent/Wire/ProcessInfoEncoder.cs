@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Ogrt.Agent.Settings;
 using Ogrt.Protocol;
 
 namespace Ogrt.Agent.Wire;
@@ -88,7 +89,7 @@ internal static class ProcessInfoEncoder
             + OptionalTextSize(ProcessInfo.BinpathFieldNumber, snapshot.Binpath, textLimit) + OptionalTextSize(ProcessInfo.SignatureFieldNumber, snapshot.Signature, textLimit)
             + OptionalTextSize(ProcessInfo.JobIdFieldNumber, snapshot.JobId, textLimit) + OptionalTextSize(ProcessInfo.UsernameFieldNumber, snapshot.Username, textLimit)
             + OptionalTextSize(ProcessInfo.HostnameFieldNumber, snapshot.Hostname, textLimit) + OptionalTextSize(ProcessInfo.CwdFieldNumber, snapshot.Cwd, textLimit)
-            + OptionalTextSize(ProcessInfo.AgentVersionFieldNumber, snapshot.AgentVersion, textLimit);
+            + OptionalTextSize(ProcessInfo.AgentVersionFieldNumber, BuildDefaults.Version, textLimit);
     }
 
     private static int OptionalTextSize(int field, ReadOnlySpan<byte> text, int textLimit) =>
@@ -127,7 +128,7 @@ internal static class ProcessInfoEncoder
         writer.WriteUInt32Field(ProcessInfo.GidFieldNumber, snapshot.Gid);
         WriteOptionalText(ref writer, ProcessInfo.CwdFieldNumber, snapshot.Cwd, textLimit, ref truncated);
         writer.WriteInt64Field(ProcessInfo.TimeUsFieldNumber, snapshot.TimeMicroseconds);
-        WriteOptionalText(ref writer, ProcessInfo.AgentVersionFieldNumber, snapshot.AgentVersion, textLimit, ref truncated);
+        WriteOptionalText(ref writer, ProcessInfo.AgentVersionFieldNumber, BuildDefaults.Version, textLimit, ref truncated);
     }
 
     private static void WriteOptionalText(ref ProtobufWriter writer, int field, ReadOnlySpan<byte> text, int textLimit, ref bool truncated)

@@ -13,7 +13,6 @@ internal static unsafe class SettingsFields
     public static void Fill(ref ProcessSnapshot snapshot, in CaptureSettings settings, EnvironmentBlock environment,
         byte** arguments, int argumentCount)
     {
-        snapshot.AgentVersion = BuildDefaults.AgentVersion;
         snapshot.JobId = settings.FindJobId(environment);
         snapshot.Arguments = settings.SendCmdline && arguments is not null
             ? NativeTextList.FromArray(arguments, argumentCount)
