@@ -38,6 +38,6 @@ public static partial class OpenFilesLimit
             LogLow(logger, current.Value, Recommended);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The open files limit is {Limit}, below the {Recommended} the unit asks for (LimitNOFILE= is capped by the hard limit systemd runs under); outputs with many connections or files may fail to open more")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The open files limit is {Limit}, below the {Recommended} that ogrt-collector.service sets (under systemd, LimitNOFILE= is capped by the hard limit systemd runs under; elsewhere, raise it with ulimit -n); outputs with many connections or files may fail to open more")]
     private static partial void LogLow(ILogger logger, long limit, long recommended);
 }
