@@ -16,7 +16,7 @@ log=$(mktemp /tmp/ogrt-ab.XXXXXX)
 for round in $(seq "$rounds"); do
   for variant in "${variants[@]}"; do
     read -r -a words <<<"$variant"
-    label=${words[0]}; dll=${words[-1]}; env=("${words[@]:1:${#words[@]}-2}")
+    label=${words[0]}; dll=$(realpath -- "${words[-1]}"); env=("${words[@]:1:${#words[@]}-2}")
     # ogrt-load exits 1 on a lossy run: still a result.
     output=$(env "${env[@]}" dotnet "$root/bench/collector/bin/Release/net10.0/ogrt-load.dll" bench \
       --rate "$rate" --seconds "$seconds" --collector "$dll" "${extra[@]}" 2>&1 || true)
