@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Ogrt.Agent.Settings;
 using Ogrt.Agent.Wire;
 using Ogrt.Protocol;
@@ -11,11 +10,9 @@ namespace Ogrt.Agent.Service.EndRecords;
 /// </summary>
 internal static class ProcessEndEncoder
 {
-    public const uint ProcessEndMessageType = (uint)MessageType.ProcessEndMsg;
-
     /// <summary>Strings are stored cut to this (PATH_MAX), so a datagram never exceeds <see cref="MaxDatagramLength"/>.</summary>
     public const int MaxTextLength = ProcessInfoEncoder.MaxTextLength;
-    public const int MaxDatagramLength = ProcessInfoEncoder.HeaderLength + 5 * (MaxTextLength + 8) + 20 * 12;
+    public const int MaxDatagramLength = MessageFrame.HeaderSize + 5 * (MaxTextLength + 8) + 20 * 12;
 
     // Field numbers: the constants generated from ogrt.proto (nothing else of it is compiled in).
 
@@ -25,7 +22,7 @@ internal static class ProcessEndEncoder
     /// </summary>
     public static int Encode(TrackedRun run, int pid, in TaskRecord last, ReadOnlySpan<byte> hostname, long endTimeMicroseconds, Span<byte> datagram)
     {
-        var writer = new ProtobufWriter(datagram[ProcessInfoEncoder.HeaderLength..]);
+        var writer = new ProtobufWriter(datagram[MessageFrame.HeaderSize..]);
         writer.WriteTextField(ProcessEnd.HostnameFieldNumber, hostname);
         writer.WriteInt64Field(ProcessEnd.PidFieldNumber, pid);
         writer.WriteInt64Field(ProcessEnd.StartTimeUsFieldNumber, run.StartTimeMicroseconds);
@@ -59,8 +56,7 @@ internal static class ProcessEndEncoder
         writer.WriteInt64Field(ProcessEnd.InvoluntaryContextSwitchesFieldNumber, run.InvoluntarySwitches);
         writer.WriteTextField(ProcessEnd.AgentVersionFieldNumber, BuildDefaults.Version);
 
-        BinaryPrimitives.WriteUInt32BigEndian(datagram, ProcessEndMessageType);
-        BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], (uint)writer.Position);
-        return ProcessInfoEncoder.HeaderLength + writer.Position;
+        MessageFrame.WriteHeader(datagram, MessageType.ProcessEndMsg, writer.Position);
+        return MessageFrame.HeaderSize + writer.Position;
     }
 }

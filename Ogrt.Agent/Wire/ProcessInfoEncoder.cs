@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Ogrt.Agent.Settings;
 using Ogrt.Protocol;
 
@@ -20,11 +19,8 @@ namespace Ogrt.Agent.Wire;
 /// </summary>
 internal static class ProcessInfoEncoder
 {
-    /// <summary>The largest UDP payload over IPv4.</summary>
-    public const int MaxDatagramLength = 65507;
-    public const int HeaderLength = 8;
-    public const int MaxPayloadLength = MaxDatagramLength - HeaderLength;
-    public const uint ProcessInfoMessageType = 12;
+    public const int MaxDatagramLength = MessageFrame.MaxDatagramSize;
+    public const int MaxPayloadLength = MaxDatagramLength - MessageFrame.HeaderSize;
 
     /// <summary>PATH_MAX: in a record too large for one datagram, no single string or list entry is sent longer than this.</summary>
     public const int MaxTextLength = 4096;
@@ -53,7 +49,7 @@ internal static class ProcessInfoEncoder
             needs = ListNeeds.Of(snapshot, textLimit);
         }
         bool truncated = snapshot.Truncated;
-        var writer = new ProtobufWriter(datagram.Slice(HeaderLength, MaxPayloadLength));
+        var writer = new ProtobufWriter(datagram.Slice(MessageFrame.HeaderSize, MaxPayloadLength));
         WriteScalars(ref writer, snapshot, textLimit, ref truncated);
 
         int budget = MaxPayloadLength - writer.Position - TruncatedFlagSize;
@@ -75,9 +71,8 @@ internal static class ProcessInfoEncoder
         if (truncated)
             writer.WriteBoolField(ProcessInfo.TruncatedFieldNumber, true);
 
-        BinaryPrimitives.WriteUInt32BigEndian(datagram, ProcessInfoMessageType);
-        BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], (uint)writer.Position);
-        return HeaderLength + writer.Position;
+        MessageFrame.WriteHeader(datagram, MessageType.ProcessInfoMsg, writer.Position);
+        return MessageFrame.HeaderSize + writer.Position;
     }
 
     /// <summary>An upper bound of the scalar fields' size, strings cut to <paramref name="textLimit"/>.</summary>
