@@ -187,7 +187,7 @@ internal sealed class FileOutput : IOutput
         {
             if (_settings.Rotation == FileRotation.None)
             {
-                _file = JsonLinesFile.Open(Path.Combine(_directory.Path, _settings.FileName + ".jsonl"), _logger);
+                _file = JsonLinesFile.Open(Path.Combine(_directory.Path, _settings.FileName + ".jsonl"), _settings.PageCacheWindow, _logger);
                 return _file;
             }
             var continued = _settings.Rotation == FileRotation.Daily ? _directory.LatestOn(today) : _directory.Latest();
@@ -210,7 +210,7 @@ internal sealed class FileOutput : IOutput
 
     private void StartFile(OutputFileName name)
     {
-        var next = JsonLinesFile.Open(_directory.PathOf(name), _logger);
+        var next = JsonLinesFile.Open(_directory.PathOf(name), _settings.PageCacheWindow, _logger);
         _file?.Dispose();
         _file = next;
         _fileDate = name.Date;

@@ -12,6 +12,9 @@ internal sealed class FileOutputOptions
 
     public const string DefaultFileName = "ogrt";
 
+    /// <summary>The default of <see cref="PageCacheWindow"/>: 64 MiB.</summary>
+    public const long DefaultPageCacheWindow = 64L << 20;
+
     /// <summary>The directory the files go to; absolute once <see cref="Bind"/> returned.</summary>
     [RequiredSetting("the directory the File output writes its JSON Lines files to")]
     public string? Path { get; set; }
@@ -34,6 +37,13 @@ internal sealed class FileOutputOptions
 
     /// <summary>fsync after every batch, so a successful write survives a power loss.</summary>
     public bool FlushToDisk { get; set; }
+
+    /// <summary>
+    /// How many of the newest bytes of the current file stay in the page cache; older ones are
+    /// written back and dropped from it. 0 leaves caching to the kernel.
+    /// </summary>
+    [RangeSetting(0, long.MaxValue)]
+    public long PageCacheWindow { get; set; } = DefaultPageCacheWindow;
 
     /// <summary>Binds and checks every setting; throws naming each bad key.</summary>
     public static FileOutputOptions Bind(OutputContext context)

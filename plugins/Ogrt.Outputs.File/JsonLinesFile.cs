@@ -21,6 +21,7 @@ internal sealed class JsonLinesFile : IDisposable
 
     /// <summary>What the kernel names the open file (/proc/self/fd/N) right after opening; null if it cannot tell.</summary>
     private readonly string? _openedAs;
+    private PageCacheWindow? _cacheWindow;
     private bool _appendFailed;
 
     private JsonLinesFile(string path, FileStream stream, ILogger logger)
@@ -40,8 +41,10 @@ internal sealed class JsonLinesFile : IDisposable
     /// <summary>
     /// Opens (or creates, with <see cref="Permissions"/>) a file for appending and drops an
     /// incomplete last line, which only a crash in the middle of a write can leave behind.
+    /// Of what is appended from now on, only the last <paramref name="pageCacheWindow"/> bytes
+    /// stay in the page cache (0: the kernel decides).
     /// </summary>
-    public static JsonLinesFile Open(string path, ILogger logger)
+    public static JsonLinesFile Open(string path, long pageCacheWindow, ILogger logger)
     {
         var stream = new FileStream(path, new FileStreamOptions
         {
@@ -58,6 +61,7 @@ internal sealed class JsonLinesFile : IDisposable
             file.Length = file.CutTornLastLine(length);
             if (file.Length != length)
                 logger.LogWarning("Removed an incomplete last line of {Bytes} bytes from {Path}, left by an interrupted write.", length - file.Length, path);
+            file._cacheWindow = new PageCacheWindow(file._handle, pageCacheWindow, file.Length, path, logger);
             return file;
         }
         catch
@@ -93,6 +97,7 @@ internal sealed class JsonLinesFile : IDisposable
             throw;
         }
         Length += lines.Length;
+        _cacheWindow!.Advance(Length);
     }
 
     public void FlushToDisk() => RandomAccess.FlushToDisk(_handle);
