@@ -92,20 +92,40 @@ public static class ProcessRecordJson
             }
             writer.WriteStartArray(field.JsonName);
             foreach (var nested in Unsafe.As<RecordMessage[]>(value))
-            {
-                writer.WriteStartObject();
-                WriteFields(writer, nested);
-                writer.WriteEndObject();
-            }
+                WriteObject(writer, nested);
             writer.WriteEndArray();
         }
     }
 
     private static void WriteMessage(Utf8JsonWriter writer, JsonEncodedText name, RecordMessage message)
     {
-        writer.WriteStartObject(name);
+        writer.WritePropertyName(name);
+        WriteObject(writer, message);
+    }
+
+    /// <summary>A nested message as an object; a shared one as the JSON it keeps.</summary>
+    private static void WriteObject(Utf8JsonWriter writer, RecordMessage message)
+    {
+        if (message.IsShared)
+        {
+            writer.WriteRawValue(message.JsonObject(SerializeObject), skipInputValidation: true);
+            return;
+        }
+        writer.WriteStartObject();
         WriteFields(writer, message);
         writer.WriteEndObject();
+    }
+
+    private static byte[] SerializeObject(RecordMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            WriteFields(writer, message);
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void WriteNumber(Utf8JsonWriter writer, SchemaField field, RecordMessage message)

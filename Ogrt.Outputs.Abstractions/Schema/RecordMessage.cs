@@ -11,16 +11,32 @@ public class RecordMessage
     private readonly object?[] _objects;
     private readonly long[] _numbers;
     private readonly ulong _present;
+    private byte[]? _json;
 
-    internal RecordMessage(MessageSchema schema, object?[] objects, long[] numbers, ulong present)
+    internal RecordMessage(MessageSchema schema, object?[] objects, long[] numbers, ulong present, bool shared = false)
     {
         Schema = schema;
         _objects = objects;
         _numbers = numbers;
         _present = present;
+        IsShared = shared;
     }
 
     public MessageSchema Schema { get; }
+
+    /// <summary>
+    /// Whether the reader hands this instance to many records (a nested message from its
+    /// <see cref="MessageCache"/>): then its JSON is worth keeping (<see cref="JsonObject"/>).
+    /// </summary>
+    internal bool IsShared { get; }
+
+    /// <summary>
+    /// The message as a JSON object, made by <paramref name="serialize"/> on first use and kept:
+    /// a library shared by thousands of records is serialized once, not once per record and output.
+    /// Two threads may both make it on first use; they make the same bytes.
+    /// </summary>
+    internal byte[] JsonObject(Func<RecordMessage, byte[]> serialize) =>
+        Volatile.Read(ref _json) ?? (_json = serialize(this));
 
     /// <summary>Whether the message carries the field (a list: at least one element).</summary>
     public bool Has(SchemaField field)

@@ -129,7 +129,7 @@ public sealed class RecordReader
         if (!TryReadFields(bytes, scratch, field, out fault, out detail))
             return false;
         scratch.Build(out var objects, out var numbers, out ulong present);
-        message = new RecordMessage(schema, objects, numbers, present);
+        message = new RecordMessage(schema, objects, numbers, present, shared: keep);
         if (keep)
             SeenFor(schema).Add(hash, bytes, message);
         return true;

@@ -1,3 +1,4 @@
+using System.Text;
 using Ogrt.Outputs.Abstractions.Schema;
 using Ogrt.Protocol;
 
@@ -37,6 +38,27 @@ public class MessageCacheTests
                 (watermarked.Path, watermarked.Signature), (other.Path, other.Signature), (third.Path, third.Signature), (watermarked.Path, watermarked.Signature),
             }));
         }
+    }
+
+    [Test]
+    public void A_shared_library_is_written_as_the_same_JSON_in_every_record_and_thread()
+    {
+        // A shared message keeps its JSON after first use; every record must still read as if
+        // it was written from scratch: commas between array elements, escapes, field order.
+        var reader = new RecordReader();
+        var libraries = new[] { Library("/lib/libmpi.so.40", "uuid-a"), Library("/lib/\"odd\"\nname.so", ""), Library("/lib/libc.so.6", "") };
+        var records = Enumerable.Range(1, 50).Select(pid => reader.Read(Datagram(pid, libraries), Received, null)).ToArray();
+
+        var written = new string[records.Length];
+        Parallel.For(0, records.Length, i => written[i] = Encoding.UTF8.GetString(ProcessRecordJson.ToUtf8Bytes(records[i])));
+
+        for (int i = 0; i < records.Length; i++)
+        {
+            var fresh = new RecordReader().Read(Datagram(i + 1, libraries), Received, null);
+            Assert.That(written[i], Is.EqualTo(Encoding.UTF8.GetString(ProcessRecordJson.ToUtf8Bytes(fresh))));
+        }
+        Assert.That(written[0], Does.Contain(
+            "\"shared_objects\":[{\"path\":\"/lib/libmpi.so.40\",\"signature\":\"uuid-a\"},{\"path\":\"/lib/\\\"odd\\\"\\nname.so\",\"signature\":\"\"},{\"path\":\"/lib/libc.so.6\",\"signature\":\"\"}]"));
     }
 
     [Test]
