@@ -24,6 +24,14 @@ public sealed partial class UdpReceiver : BackgroundService
 
     private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// After a receive that found several datagrams but did not fill the batch (the socket is
+    /// drained, more are coming), wait this long before the next one: the kernel's buffer
+    /// collects them meanwhile and one wake-up takes a batch, rather than one wake-up per
+    /// datagram. At low rates a datagram comes alone and is read at once.
+    /// </summary>
+    private static readonly TimeSpan ReceiveLinger = TimeSpan.FromMilliseconds(1);
+
     /// <summary>How often the kernel's drop count is checked for a warning (the metric is read at each export).</summary>
     private static readonly TimeSpan KernelDropCheckInterval = TimeSpan.FromSeconds(10);
 
@@ -174,6 +182,8 @@ public sealed partial class UdpReceiver : BackgroundService
             var receivedAt = _timeProvider.GetUtcNow();
             for (int i = 0; i < received; i++)
                 Enqueue(batch.Payload(i), senders.Of(batch.SenderAddress(i)), receivedAt);
+            if (received > 1 && received < BatchCapacity)
+                Thread.Sleep(ReceiveLinger);
         }
     }
 
