@@ -33,10 +33,19 @@ public class RecordMessage
     /// <summary>
     /// The message as a JSON object, made by <paramref name="serialize"/> on first use and kept:
     /// a library shared by thousands of records is serialized once, not once per record and output.
-    /// Two threads may both make it on first use; they make the same bytes.
+    /// Two threads may both make it on first use; they make the same bytes. Kept as long as the
+    /// message, which the decoder's bounded cache and the queued records hold.
     /// </summary>
-    internal byte[] JsonObject(Func<RecordMessage, byte[]> serialize) =>
-        Volatile.Read(ref _json) ?? (_json = serialize(this));
+    internal byte[] JsonObject(Func<RecordMessage, byte[]> serialize)
+    {
+        var json = Volatile.Read(ref _json);
+        if (json is null)
+        {
+            json = serialize(this);
+            Volatile.Write(ref _json, json);
+        }
+        return json;
+    }
 
     /// <summary>Whether the message carries the field (a list: at least one element).</summary>
     public bool Has(SchemaField field)

@@ -74,6 +74,8 @@ public sealed class ConfigurationTests : TempDirectoryTest
     [TestCase("FileName", "logs/ogrt")]
     [TestCase("FileName", "..")]
     [TestCase("FlushToDisk", "yes")]
+    [TestCase("PageCacheWindow", "-1")]
+    [TestCase("PageCacheWindow", "64MiB")]
     public void AnInvalidSettingIsRejectedNamingItsKey(string setting, string value)
     {
         var error = Assert.Throws<OutputConfigurationException>(() => OutputUnderTest.Create(Settings((setting, value))));
