@@ -92,8 +92,11 @@ build() {
         ln -sfn ../../bin/ogrt "$prefix/libexec/ogrt/$linker"
     done
     # Self-contained: the collector host needs no .NET installation either. The publish also
-    # lays out every plugins/<Name> project in collector/plugins/<Name>/.
-    "${publish[@]}" "$ROOT/Ogrt.Collector/Ogrt.Collector.csproj" -r linux-x64 --self-contained -o "$prefix/collector"
+    # lays out every plugins/<Name> project in collector/plugins/<Name>/. ReadyToRun: a
+    # collector (re)started under load decodes with compiled code from the first datagram
+    # instead of unoptimized tier-0 code for its first second, whose backlog overflowed the
+    # receive queue at 60,000 records/s (bench/collector/README.md).
+    "${publish[@]}" "$ROOT/Ogrt.Collector/Ogrt.Collector.csproj" -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$prefix/collector"
     # Debug symbols stay out of the tree that goes on every node.
     find "$prefix" \( -name '*.dbg' -o -name '*.pdb' \) -delete
     record_glibc_requirement "$prefix"
