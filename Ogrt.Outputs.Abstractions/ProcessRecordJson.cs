@@ -111,19 +111,25 @@ public static class ProcessRecordJson
             writer.WriteRawValue(message.JsonObject(SerializeObject), skipInputValidation: true);
             return;
         }
+        WriteFieldsAsObject(writer, message);
+    }
+
+    private static void WriteFieldsAsObject(Utf8JsonWriter writer, RecordMessage message)
+    {
         writer.WriteStartObject();
         WriteFields(writer, message);
         writer.WriteEndObject();
     }
 
-    private static byte[] SerializeObject(RecordMessage message)
+    private static byte[] SerializeObject(RecordMessage message) => ToUtf8(message, WriteFieldsAsObject, initialCapacity: 256);
+
+    /// <summary>What <paramref name="write"/> writes for <paramref name="value"/>, as a new array.</summary>
+    private static byte[] ToUtf8<T>(T value, Action<Utf8JsonWriter, T> write, int initialCapacity)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new ArrayBufferWriter<byte>(initialCapacity);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            writer.WriteStartObject();
-            WriteFields(writer, message);
-            writer.WriteEndObject();
+            write(writer, value);
         }
         return buffer.WrittenSpan.ToArray();
     }
@@ -154,15 +160,7 @@ public static class ProcessRecordJson
     }
 
     /// <summary>The record as a UTF-8 JSON object, without a line break.</summary>
-    public static byte[] ToUtf8Bytes(ProcessRecord record)
-    {
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            Write(writer, record);
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] ToUtf8Bytes(ProcessRecord record) => ToUtf8(record, Write, initialCapacity: 4096);
 
     private static void WriteAnomalies(Utf8JsonWriter writer, RecordAnomalies anomalies)
     {
