@@ -142,9 +142,14 @@ internal sealed partial class CollectorRun : IDisposable
     }
 
     /// <summary>Peak resident set size in MiB (VmHWM).</summary>
-    public double PeakRssMiB()
+    public double PeakRssMiB() => StatusMiB("VmHWM:");
+
+    /// <summary>Resident set size now, in MiB (VmRSS).</summary>
+    public double RssMiB() => StatusMiB("VmRSS:");
+
+    private double StatusMiB(string field)
     {
-        string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 

@@ -5,7 +5,7 @@ using Ogrt.Bench.Collector;
 
 // ogrt-load send  --target 127.0.0.1:7971 --rate 50000 --count 1500000 [--shared-objects 40]
 // ogrt-load bench --rate 50000 --seconds 30 [--shared-objects 40] [--collector path/ogrt-collector.dll]
-//                 [--output-settings ', "Workers": 2'] [--collector-cpus 1] [--sender-cpus 0]
+//                 [--output-settings ', "Workers": 2'] [--collector-cpus 1] [--sender-cpus 0] [--timeline yes]
 // ogrt-load decode [--rounds 9] [--shared-objects 40]
 // The collector's socket thread, as /proc shows its name (cut to 15 characters).
 const string ReceiveThread = "ogrt-udp-receiv";
@@ -20,7 +20,7 @@ switch (args.FirstOrDefault())
     {
         var target = IPEndPoint.Parse(options.GetValueOrDefault("target", "127.0.0.1:7971"));
         int count = int.Parse(options.GetValueOrDefault("count", rate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-        double seconds = RateSender.Send(target, count, rate, sharedObjects);
+        double seconds = new RateSender().Send(target, count, rate, sharedObjects);
         Console.WriteLine($"sent {count} datagrams in {seconds:F2} s ({count / seconds:F0}/s)");
         return 0;
     }
@@ -37,9 +37,10 @@ switch (args.FirstOrDefault())
 static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rate, int sharedObjects)
 {
     int seconds = int.Parse(options.GetValueOrDefault("seconds", "30"), CultureInfo.InvariantCulture);
-    string collectorDll = options.GetValueOrDefault("collector", Path.Combine(FindRepositoryRoot(AppContext.BaseDirectory), "Ogrt.Collector", "bin", "Release", "net10.0", "ogrt-collector.dll"));
+    // Absolute: the collector resolves its plugins directory against its own base directory.
+    string collectorDll = Path.GetFullPath(options.GetValueOrDefault("collector", Path.Combine(FindRepositoryRoot(AppContext.BaseDirectory), "Ogrt.Collector", "bin", "Release", "net10.0", "ogrt-collector.dll")));
     // The tree the collector was built in: its systemd unit is what that build ships with.
-    string root = FindRepositoryRoot(Path.GetDirectoryName(Path.GetFullPath(collectorDll))!);
+    string root = FindRepositoryRoot(Path.GetDirectoryName(collectorDll)!);
     string plugins = Path.Combine(Path.GetDirectoryName(collectorDll)!, "plugins");
     var collectorCpus = options.TryGetValue("collector-cpus", out string? collectorList) ? CpuSet.Parse(collectorList) : null;
     var senderCpus = options.TryGetValue("sender-cpus", out string? senderList) ? CpuSet.Parse(senderList) : null;
@@ -49,7 +50,11 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     double cpuBefore = collector.CpuSeconds();
     double receiveCpuBefore = collector.ThreadCpuSeconds(ReceiveThread);
     var runtimeBefore = await RuntimeCounters.ScrapeAsync(collector);
-    double sendSeconds = await SendOnOwnThreadAsync(() => RateSender.Send(collector.EndPoint, count, rate, sharedObjects, senderCpus));
+    var sender = new RateSender();
+    var sending = SendOnOwnThreadAsync(() => sender.Send(collector.EndPoint, count, rate, sharedObjects, senderCpus));
+    if (options.ContainsKey("timeline"))
+        await Timeline.PrintAsync(collector, sender, sending);
+    double sendSeconds = await sending;
 
     // Wait until the collector has taken in and accounted for everything it received.
     double received, settled;

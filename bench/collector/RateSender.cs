@@ -5,11 +5,16 @@ using System.Net.Sockets;
 namespace Ogrt.Bench.Collector;
 
 /// <summary>Sends datagrams to a target at a fixed rate, in bursts paced by the clock.</summary>
-internal static class RateSender
+internal sealed class RateSender
 {
+    private long _sent;
+
+    /// <summary>Datagrams sent so far, readable from another thread while <see cref="Send"/> runs.</summary>
+    public long Sent => Volatile.Read(ref _sent);
+
     /// <summary>Sends <paramref name="count"/> datagrams at <paramref name="rate"/> per second.</summary>
     /// <returns>Seconds the sending took.</returns>
-    public static double Send(IPEndPoint target, int count, int rate, int sharedObjects, CpuSet? cpus = null)
+    public double Send(IPEndPoint target, int count, int rate, int sharedObjects, CpuSet? cpus = null)
     {
         cpus?.PinCurrentThread();
         // Pre-encode a corpus so the sender measures the collector, not protobuf encoding.
@@ -31,6 +36,7 @@ internal static class RateSender
                 socket.Send(corpus[sent % CorpusSize]);
                 sent++;
             }
+            Volatile.Write(ref _sent, sent);
             Thread.Sleep(1);
         }
         return clock.Elapsed.TotalSeconds;
