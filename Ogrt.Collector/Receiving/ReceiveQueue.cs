@@ -6,8 +6,8 @@ namespace Ogrt.Collector.Receiving;
 /// <summary>
 /// The bounded hand-over between the socket thread and decoding, so a slow decode never stalls
 /// the socket. Bounded both by count (<c>Collector:ReceiveQueueCapacity</c>) and by bytes
-/// (<c>Collector:ReceiveQueueBytes</c>), so a flood of maximum-size datagrams cannot take more
-/// memory than configured. When either limit is reached the receiver drops (and counts) the
+/// (<c>Collector:ReceiveQueueBytes</c>, counting the buffers the datagrams are held in), so a
+/// flood of maximum-size datagrams cannot take more memory than configured. When either limit is reached the receiver drops (and counts) the
 /// datagram instead of waiting.
 /// </summary>
 public sealed class ReceiveQueue
@@ -28,18 +28,18 @@ public sealed class ReceiveQueue
         });
     }
 
-    /// <summary>Bytes of the datagrams waiting for decoding.</summary>
+    /// <summary>Bytes held by the datagrams waiting for decoding (their buffers).</summary>
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 
     /// <summary>Queues a datagram; false if the queue is full (by count or bytes) or completed.</summary>
     public bool TryEnqueue(ReceivedDatagram datagram)
     {
-        if (Interlocked.Read(ref _queuedBytes) + datagram.Length > _maxBytes)
+        if (Interlocked.Read(ref _queuedBytes) + datagram.HeldBytes > _maxBytes)
             return false;
-        Interlocked.Add(ref _queuedBytes, datagram.Length);
+        Interlocked.Add(ref _queuedBytes, datagram.HeldBytes);
         if (_channel.Writer.TryWrite(datagram))
             return true;
-        Interlocked.Add(ref _queuedBytes, -datagram.Length);
+        Interlocked.Add(ref _queuedBytes, -datagram.HeldBytes);
         return false;
     }
 
@@ -47,7 +47,7 @@ public sealed class ReceiveQueue
     {
         if (!_channel.Reader.TryRead(out datagram))
             return false;
-        Interlocked.Add(ref _queuedBytes, -datagram.Length);
+        Interlocked.Add(ref _queuedBytes, -datagram.HeldBytes);
         return true;
     }
 

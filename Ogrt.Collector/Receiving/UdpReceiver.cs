@@ -187,7 +187,7 @@ public sealed partial class UdpReceiver : BackgroundService
         }
     }
 
-    /// <summary>Copies a datagram out of the batch's slot into a buffer of its own size, so the queue's byte bound is what it holds.</summary>
+    /// <summary>Copies a datagram out of the batch's slot into a buffer of its size rounded up to a KiB; the queue's byte bound counts that buffer.</summary>
     private void Enqueue(ReadOnlySpan<byte> payload, IPAddress? sender, DateTimeOffset receivedAt)
     {
         var datagram = ReceivedDatagram.CopyOf(payload, sender, receivedAt);

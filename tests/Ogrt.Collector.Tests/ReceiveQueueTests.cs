@@ -11,19 +11,20 @@ public class ReceiveQueueTests
     [Test]
     public void The_byte_limit_refuses_a_datagram_that_would_exceed_it_and_frees_room_on_dequeue()
     {
-        var queue = new ReceiveQueue(Settings(capacity: 1000, bytes: 10_000));
+        var queue = new ReceiveQueue(Settings(capacity: 1000, bytes: 10 * 1024));
 
         Assert.Multiple(() =>
         {
-            Assert.That(queue.TryEnqueue(Datagram(6_000)), Is.True);
-            Assert.That(queue.TryEnqueue(Datagram(4_001)), Is.False, "10,001 bytes would exceed the limit");
-            Assert.That(queue.TryEnqueue(Datagram(4_000)), Is.True);
-            Assert.That(queue.QueuedBytes, Is.EqualTo(10_000));
+            Assert.That(queue.TryEnqueue(Datagram(6 * 1024)), Is.True);
+            Assert.That(queue.TryEnqueue(Datagram(4 * 1024 + 1)), Is.False,
+                "4,097 bytes are held in a 5 KiB buffer, and 11 KiB would exceed the limit");
+            Assert.That(queue.TryEnqueue(Datagram(4 * 1024)), Is.True);
+            Assert.That(queue.QueuedBytes, Is.EqualTo(10 * 1024));
         });
         Assert.That(queue.TryDequeue(out var first), Is.True);
         first.Return();
-        Assert.That(queue.QueuedBytes, Is.EqualTo(4_000));
-        Assert.That(queue.TryEnqueue(Datagram(6_000)), Is.True);
+        Assert.That(queue.QueuedBytes, Is.EqualTo(4 * 1024));
+        Assert.That(queue.TryEnqueue(Datagram(6 * 1024)), Is.True);
     }
 
     [Test]
