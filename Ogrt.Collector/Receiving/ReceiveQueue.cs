@@ -7,8 +7,8 @@ namespace Ogrt.Collector.Receiving;
 /// The bounded hand-over between the socket thread and decoding, so a slow decode never stalls
 /// the socket. Bounded both by count (<c>Collector:ReceiveQueueCapacity</c>) and by bytes
 /// (<c>Collector:ReceiveQueueBytes</c>, counting the buffers the datagrams are held in), so a
-/// flood of maximum-size datagrams cannot take more memory than configured. When either limit is reached the receiver drops (and counts) the
-/// datagram instead of waiting.
+/// flood of maximum-size datagrams cannot take more memory than configured. When either limit
+/// is reached the receiver drops (and counts) the datagram instead of waiting.
 /// </summary>
 public sealed class ReceiveQueue
 {
