@@ -98,16 +98,11 @@ internal sealed partial class CollectorRun : IDisposable
         }
     }
 
-    /// <summary>The sum of every sample of a Prometheus metric (0 if not exported yet).</summary>
-    public async Task<double> ScrapeAsync(string name) =>
-        (await ScrapeSamplesAsync(name)).Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-
-    /// <summary>The sample lines of a Prometheus metric, e.g. to show drops by reason.</summary>
-    public async Task<IReadOnlyList<string>> ScrapeSamplesAsync(string name)
-    {
-        string text = await _metrics.GetStringAsync("metrics");
-        return text.Split('\n').Where(line => line.StartsWith(name, StringComparison.Ordinal)).ToList();
-    }
+    /// <summary>
+    /// One read of the Prometheus endpoint: take the figures a moment needs from one snapshot,
+    /// since every read makes the measured collector render all its metrics.
+    /// </summary>
+    public async Task<MetricsSnapshot> ScrapeAsync() => new(await _metrics.GetStringAsync("metrics"));
 
     /// <summary>User + system CPU seconds the collector has used.</summary>
     public double CpuSeconds() => CpuSecondsOf($"/proc/{_process.Id}/stat");
@@ -172,6 +167,20 @@ internal sealed partial class CollectorRun : IDisposable
         _process.Dispose();
         _metrics.Dispose();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>The text of one read of the metrics endpoint.</summary>
+    public sealed class MetricsSnapshot(string text)
+    {
+        private readonly string[] _lines = text.Split('\n');
+
+        /// <summary>The sum of every sample of a Prometheus metric (0 if not exported yet).</summary>
+        public double Sum(string name) =>
+            Samples(name).Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+        /// <summary>The sample lines of a Prometheus metric, e.g. to show drops by reason.</summary>
+        public IReadOnlyList<string> Samples(string name) =>
+            _lines.Where(line => line.StartsWith(name, StringComparison.Ordinal)).ToList();
     }
 
     [GeneratedRegex(@"Listening for agent datagrams on UDP (?<endpoint>\S+) \(")]

@@ -49,7 +49,7 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     using var collector = await CollectorRun.StartAsync(root, collectorDll, plugins, FreeTcpPort(), options.GetValueOrDefault("output-settings", ""), collectorCpus);
     double cpuBefore = collector.CpuSeconds();
     double receiveCpuBefore = collector.ThreadCpuSeconds(ReceiveThread);
-    var runtimeBefore = await RuntimeCounters.ScrapeAsync(collector);
+    var runtimeBefore = RuntimeCounters.From(await collector.ScrapeAsync());
     var sender = new RateSender();
     var sending = SendOnOwnThreadAsync(() => sender.Send(collector.EndPoint, count, rate, sharedObjects, senderCpus));
     if (options.ContainsKey("timeline"))
@@ -61,21 +61,23 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     do
     {
         await Task.Delay(500);
-        received = await collector.ScrapeAsync("ogrt_collector_datagrams_received");
-        settled = await collector.ScrapeAsync("ogrt_collector_output_written")
-                  + await collector.ScrapeAsync("ogrt_collector_output_dropped")
-                  + await collector.ScrapeAsync("ogrt_collector_datagrams_malformed")
-                  + await collector.ScrapeAsync("ogrt_collector_datagrams_dropped");
+        var metrics = await collector.ScrapeAsync();
+        received = metrics.Sum("ogrt_collector_datagrams_received");
+        settled = metrics.Sum("ogrt_collector_output_written")
+                  + metrics.Sum("ogrt_collector_output_dropped")
+                  + metrics.Sum("ogrt_collector_datagrams_malformed")
+                  + metrics.Sum("ogrt_collector_datagrams_dropped");
     }
     while (settled < received);
     double cpu = collector.CpuSeconds() - cpuBefore;
     double receiveCpu = collector.ThreadCpuSeconds(ReceiveThread) - receiveCpuBefore;
-    var runtime = (await RuntimeCounters.ScrapeAsync(collector)) - runtimeBefore;
+    var final = await collector.ScrapeAsync();
+    var runtime = RuntimeCounters.From(final) - runtimeBefore;
     double peakRss = collector.PeakRssMiB();
-    double queueDrops = await collector.ScrapeAsync("ogrt_collector_datagrams_dropped");
-    double outputDrops = await collector.ScrapeAsync("ogrt_collector_output_dropped");
-    var dropsByReason = (await collector.ScrapeSamplesAsync("ogrt_collector_datagrams_dropped"))
-        .Concat(await collector.ScrapeSamplesAsync("ogrt_collector_output_dropped"))
+    double queueDrops = final.Sum("ogrt_collector_datagrams_dropped");
+    double outputDrops = final.Sum("ogrt_collector_output_dropped");
+    var dropsByReason = final.Samples("ogrt_collector_datagrams_dropped")
+        .Concat(final.Samples("ogrt_collector_output_dropped"))
         .ToList();
     int exitCode = await collector.StopAsync();
     long lines = collector.CountLines();

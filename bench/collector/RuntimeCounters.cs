@@ -9,18 +9,18 @@ namespace Ogrt.Bench.Collector;
 /// </summary>
 internal readonly record struct RuntimeCounters(bool Available, double AllocatedBytes, double Collections, double Gen2Collections, double PauseSeconds)
 {
-    public static async Task<RuntimeCounters> ScrapeAsync(CollectorRun collector)
+    public static RuntimeCounters From(CollectorRun.MetricsSnapshot metrics)
     {
-        var allocated = await collector.ScrapeSamplesAsync("dotnet_gc_heap_total_allocated_bytes");
+        var allocated = metrics.Samples("dotnet_gc_heap_total_allocated_bytes");
         if (allocated.Count == 0)
             return default;
-        var collections = await collector.ScrapeSamplesAsync("dotnet_gc_collections");
+        var collections = metrics.Samples("dotnet_gc_collections");
         return new RuntimeCounters(
             true,
             Sum(allocated),
             Sum(collections),
             Sum(collections.Where(line => line.Contains("gen2", StringComparison.Ordinal))),
-            Sum(await collector.ScrapeSamplesAsync("dotnet_gc_pause_time_seconds")));
+            metrics.Sum("dotnet_gc_pause_time_seconds"));
     }
 
     /// <summary>What happened in between; a start read before the runtime's meter was exported counts from zero (start-up only).</summary>

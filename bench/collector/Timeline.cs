@@ -26,19 +26,23 @@ internal static class Timeline
         }
     }
 
-    private static async Task<Sample> SampleAsync(CollectorRun collector, RateSender sender) => new(
-        DateTime.UtcNow,
-        sender.Sent,
-        await collector.ScrapeAsync("ogrt_collector_datagrams_received"),
-        await collector.ScrapeAsync("ogrt_collector_datagrams_dropped"),
-        await collector.ScrapeAsync("ogrt_collector_output_dropped"),
-        await collector.ScrapeAsync("ogrt_collector_output_written"),
-        collector.CpuSeconds(),
-        collector.RssMiB(),
-        await collector.ScrapeAsync("dotnet_jit_compilation_time_seconds"),
-        await collector.ScrapeAsync("dotnet_gc_pause_time_seconds"),
-        await collector.ScrapeAsync("dotnet_thread_pool_thread_count"),
-        StealSeconds());
+    private static async Task<Sample> SampleAsync(CollectorRun collector, RateSender sender)
+    {
+        var metrics = await collector.ScrapeAsync();
+        return new(
+            DateTime.UtcNow,
+            sender.Sent,
+            metrics.Sum("ogrt_collector_datagrams_received"),
+            metrics.Sum("ogrt_collector_datagrams_dropped"),
+            metrics.Sum("ogrt_collector_output_dropped"),
+            metrics.Sum("ogrt_collector_output_written"),
+            collector.CpuSeconds(),
+            collector.RssMiB(),
+            metrics.Sum("dotnet_jit_compilation_time_seconds"),
+            metrics.Sum("dotnet_gc_pause_time_seconds"),
+            metrics.Sum("dotnet_thread_pool_thread_count"),
+            StealSeconds());
+    }
 
     /// <summary>
     /// CPU time the hypervisor gave to others while this VM's CPUs wanted it (/proc/stat "steal",
