@@ -68,6 +68,12 @@ public static class ProcessRecordJson
                 WriteNumber(writer, field, message);
                 continue;
             }
+            if (field.IsRepeated && message.SharedListAt(field) is { } shared)
+            {
+                writer.WritePropertyName(field.JsonName);
+                writer.WriteRawValue(shared.JsonArray(SerializeArray), skipInputValidation: true);
+                continue;
+            }
             object? value = message.ObjectAt(field);
             if (value is null)
                 continue;
@@ -79,10 +85,8 @@ public static class ProcessRecordJson
                     writer.WriteString(field.JsonName, Unsafe.As<string>(value));
                     continue;
                 }
-                writer.WriteStartArray(field.JsonName);
-                foreach (string text in Unsafe.As<string[]>(value))
-                    writer.WriteStringValue(text);
-                writer.WriteEndArray();
+                writer.WritePropertyName(field.JsonName);
+                WriteArray(writer, Unsafe.As<string[]>(value));
                 continue;
             }
             if (!field.IsRepeated)
@@ -90,12 +94,35 @@ public static class ProcessRecordJson
                 WriteMessage(writer, field.JsonName, Unsafe.As<RecordMessage>(value));
                 continue;
             }
-            writer.WriteStartArray(field.JsonName);
-            foreach (var nested in Unsafe.As<RecordMessage[]>(value))
-                WriteObject(writer, nested);
-            writer.WriteEndArray();
+            writer.WritePropertyName(field.JsonName);
+            WriteArray(writer, Unsafe.As<RecordMessage[]>(value));
         }
     }
+
+    private static void WriteArray(Utf8JsonWriter writer, string[] texts)
+    {
+        writer.WriteStartArray();
+        foreach (string text in texts)
+            writer.WriteStringValue(text);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteArray(Utf8JsonWriter writer, RecordMessage[] messages)
+    {
+        writer.WriteStartArray();
+        foreach (var nested in messages)
+            WriteObject(writer, nested);
+        writer.WriteEndArray();
+    }
+
+    /// <summary>A list shared between records, as the JSON array it keeps.</summary>
+    private static byte[] SerializeArray(SharedList list) => ToUtf8(list.Items, static (writer, items) =>
+    {
+        if (items is string[] texts)
+            WriteArray(writer, texts);
+        else
+            WriteArray(writer, (RecordMessage[])items);
+    }, initialCapacity: 1024);
 
     private static void WriteMessage(Utf8JsonWriter writer, JsonEncodedText name, RecordMessage message)
     {

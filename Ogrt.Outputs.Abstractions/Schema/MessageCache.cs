@@ -49,7 +49,7 @@ internal sealed class MessageCache
     /// samples three places), a message is several values, and two libraries can differ only
     /// inside the path while their watermarks end alike. Equal bytes are compared after.
     /// </summary>
-    private static int Hash(ReadOnlySpan<byte> encoded)
+    internal static int Hash(ReadOnlySpan<byte> encoded)
     {
         if (encoded.Length < sizeof(ulong))
             return StringTable.Hash(encoded);

@@ -4,7 +4,8 @@ namespace Ogrt.Outputs.Abstractions.Schema;
 /// The decoded values of one protobuf message, stored by its <see cref="MessageSchema"/>: texts
 /// (string), lists (string[] or RecordMessage[]) and nested messages in one array, numbers (long)
 /// in another with a presence mask. Read-only
-/// once built; the decoder shares equal nested messages (the same library) between records.
+/// once built; the decoder shares equal nested messages (the same library) and equal lists (a
+/// <see cref="SharedList"/>: the same link map) between records.
 /// </summary>
 public class RecordMessage
 {
@@ -12,6 +13,7 @@ public class RecordMessage
     private readonly long[] _numbers;
     private readonly ulong _present;
     private byte[]? _json;
+    private long _measuredBytes = -1; // Kept for a shared message only.
 
     internal RecordMessage(MessageSchema schema, object?[] objects, long[] numbers, ulong present, bool shared = false)
     {
@@ -33,19 +35,9 @@ public class RecordMessage
     /// <summary>
     /// The message as a JSON object, made by <paramref name="serialize"/> on first use and kept:
     /// a library shared by thousands of records is serialized once, not once per record and output.
-    /// Two threads may both make it on first use; they make the same bytes. Kept as long as the
-    /// message, which the decoder's bounded cache and the queued records hold.
+    /// Kept as long as the message, which the decoder's bounded cache and the queued records hold.
     /// </summary>
-    internal byte[] JsonObject(Func<RecordMessage, byte[]> serialize)
-    {
-        var json = Volatile.Read(ref _json);
-        if (json is null)
-        {
-            json = serialize(this);
-            Volatile.Write(ref _json, json);
-        }
-        return json;
-    }
+    internal byte[] JsonObject(Func<RecordMessage, byte[]> serialize) => KeptOnce.Get(ref _json, this, serialize);
 
     /// <summary>Whether the message carries the field (a list: at least one element).</summary>
     public bool Has(SchemaField field)
@@ -81,8 +73,15 @@ public class RecordMessage
 
     public long? GetNumber(int number) => TryGetNumber(Schema[number], out long value) ? value : null;
 
-    /// <summary>The stored value of an object field, for walkers that switch on the field's kind.</summary>
-    internal object? ObjectAt(SchemaField field) => _objects[field.Slot];
+    /// <summary>The stored value of an object field (a list as its array), for walkers that switch on the field's kind.</summary>
+    internal object? ObjectAt(SchemaField field)
+    {
+        object? value = _objects[field.Slot];
+        return value is SharedList shared ? shared.Items : value;
+    }
+
+    /// <summary>The list a repeated field shares with other records, or null.</summary>
+    internal SharedList? SharedListAt(SchemaField field) => _objects[field.Slot] as SharedList;
 
     internal bool NumberAt(SchemaField field, out long value)
     {
@@ -90,44 +89,56 @@ public class RecordMessage
         return (_present & (1UL << field.Slot)) != 0;
     }
 
-    /// <summary>Managed bytes of the message's own arrays and values (strings counted whole, even when shared).</summary>
+    /// <summary>
+    /// Managed bytes of the message's own arrays and values (strings, messages and lists counted
+    /// whole, even when shared). Computed once for a shared message, which never changes.
+    /// </summary>
     internal long MeasureBytes()
     {
-        const int ArrayHeader = 24, MessageObject = 48;
+        return IsShared ? KeptOnce.Get(ref _measuredBytes, this, static message => message.MeasureOwnBytes()) : MeasureOwnBytes();
+    }
+
+    private const int ArrayHeader = 24, MessageObject = 48;
+
+    private long MeasureOwnBytes()
+    {
         // Empty arrays are the shared Array.Empty instances.
         long bytes = (_objects.Length == 0 ? 0 : ArrayHeader + (8L * _objects.Length)) + (_numbers.Length == 0 ? 0 : ArrayHeader + (8L * _numbers.Length));
         foreach (object? value in _objects)
         {
-            switch (value)
+            bytes += value switch
             {
-                case string text:
-                    bytes += TextBytes(text);
-                    break;
-                case string[] texts:
-                    bytes += ArrayHeader + (8L * texts.Length);
-                    foreach (string text in texts)
-                        bytes += TextBytes(text);
-                    break;
-                case RecordMessage[] messages:
-                    bytes += ArrayHeader + (8L * messages.Length);
-                    foreach (var message in messages)
-                        bytes += MessageObject + message.MeasureBytes();
-                    break;
-                case RecordMessage message:
-                    bytes += MessageObject + message.MeasureBytes();
-                    break;
-            }
+                string text => TextBytes(text),
+                Array list => MeasureList(list),
+                SharedList shared => shared.MeasureBytes(MeasureList),
+                RecordMessage message => MessageObject + message.MeasureBytes(),
+                _ => 0,
+            };
         }
         return bytes;
-
-        static long TextBytes(string text) => 24 + (2L * text.Length);
     }
+
+    private static long MeasureList(Array list)
+    {
+        long bytes = ArrayHeader + (8L * list.Length);
+        if (list is string[] texts)
+        {
+            foreach (string text in texts)
+                bytes += TextBytes(text);
+            return bytes;
+        }
+        foreach (var message in (RecordMessage[])list)
+            bytes += MessageObject + message.MeasureBytes();
+        return bytes;
+    }
+
+    private static long TextBytes(string text) => 24 + (2L * text.Length);
 
     private object? Object(SchemaField field, FieldKind kind, bool repeated)
     {
         ArgumentNullException.ThrowIfNull(field);
         if (field.Kind != kind || field.IsRepeated != repeated)
             throw new ArgumentException($"{field} is a {(field.IsRepeated ? "repeated " : "")}{field.Kind} field", nameof(field));
-        return _objects[field.Slot];
+        return ObjectAt(field);
     }
 }

@@ -7,9 +7,10 @@ namespace Ogrt.Outputs.Abstractions.Schema;
 /// Validates one datagram (header, length, protobuf, required fields) and reads it into a
 /// <see cref="ProcessRecord"/> by the <see cref="RecordSchema"/> of its message type, without
 /// naming a field: what ogrt.proto declares is what is read. Text values come from a
-/// <see cref="StringTable"/> and nested messages from a <see cref="MessageCache"/> (the same
-/// library with the same watermark is one instance), so a record costs a few arrays rather than
-/// dozens of strings.
+/// <see cref="StringTable"/>, nested messages from a <see cref="MessageCache"/> (the same
+/// library with the same watermark is one instance) and whole repeated fields from a
+/// <see cref="ListCache"/> (the same link map, the same environment), so a record costs a few
+/// arrays rather than dozens of strings, and a repeat costs no array at all.
 /// </summary>
 /// <remarks>Not thread-safe: one reader per decoding thread.</remarks>
 public sealed class RecordReader
@@ -20,6 +21,7 @@ public sealed class RecordReader
     private readonly int _messageCacheCapacity;
     private Scratch?[] _scratch = [];
     private MessageCache?[] _seen = []; // By nested message type.
+    private ListCache?[] _lists = []; // By message type.
 
     public RecordReader() : this(stringTableCapacity: 16384)
     {
@@ -74,6 +76,7 @@ public sealed class RecordReader
         var reader = new WireReader(payload);
         while (!reader.AtEnd)
         {
+            int keyStart = reader.Position;
             if (!reader.TryReadTag(out int number, out int wireType))
                 return Fail(RecordFault.InvalidProtobuf, $"a {Prefix(parent)}field key is malformed", out fault, out detail);
             var field = schema.Find(number);
@@ -91,6 +94,8 @@ public sealed class RecordReader
                 scratch.SetNumber(field, Convert(field.Kind, value));
                 continue;
             }
+            if (field.IsRepeated && !scratch.Has(field) && TryShareRun(ref reader, payload, keyStart, field, scratch))
+                continue;
             if (!reader.TryReadLengthDelimited(out var bytes))
                 return Fail(RecordFault.InvalidProtobuf, $"{Prefix(parent)}field {number} is truncated or malformed", out fault, out detail);
             if (field.Kind == FieldKind.Text)
@@ -108,6 +113,8 @@ public sealed class RecordReader
             if (!scratch.Has(required))
                 return Fail(RecordFault.MissingField, $"required field {Prefix(parent)}{required.Name} is absent", out fault, out detail);
         }
+        if (schema.HasRepeated)
+            scratch.ShareKeptRuns(payload, ListsFor(schema));
         fault = RecordFault.None;
         detail = null;
         return true;
@@ -133,6 +140,34 @@ public sealed class RecordReader
         if (keep)
             SeenFor(schema).Add(hash, bytes, message);
         return true;
+    }
+
+    /// <summary>
+    /// The run of <paramref name="field"/>'s entries that starts at <paramref name="keyStart"/>,
+    /// as the list an earlier message with the same run got: then the run is consumed and true
+    /// returned. On a miss, a run worth keeping is marked so that it is kept once read.
+    /// </summary>
+    private bool TryShareRun(ref WireReader reader, ReadOnlySpan<byte> payload, int keyStart, SchemaField field, Scratch scratch)
+    {
+        if (!reader.TryMeasureRun(keyStart, out int runEnd, out int count) || count < 2 || !ListCache.Keeps(runEnd - keyStart, count))
+            return false;
+        var lists = ListsFor(scratch.Schema);
+        if (lists.TryGet(payload[keyStart..runEnd], out int hash, out var shared))
+        {
+            scratch.SetShared(field, shared);
+            reader.MoveTo(runEnd);
+            return true;
+        }
+        if (lists.Admits(hash))
+            scratch.KeepRun(field, new RunToKeep(keyStart, runEnd, count, hash));
+        return false;
+    }
+
+    private ListCache ListsFor(MessageSchema schema)
+    {
+        if (schema.Index >= _lists.Length)
+            Array.Resize(ref _lists, MessageSchema.Count);
+        return _lists[schema.Index] ??= new ListCache();
     }
 
     private Scratch ScratchFor(MessageSchema schema)
@@ -172,6 +207,8 @@ public sealed class RecordReader
     {
         private readonly object?[] _objects = new object?[schema.ObjectCount];
         private readonly List<object>?[] _lists = new List<object>?[schema.ObjectCount];
+        private readonly SharedList?[] _shared = new SharedList?[schema.ObjectCount];
+        private readonly RunToKeep[] _runsToKeep = new RunToKeep[schema.ObjectCount];
         private readonly long[] _numbers = new long[schema.NumberCount];
         private ulong _present;
 
@@ -194,8 +231,37 @@ public sealed class RecordReader
             list.Add(value);
         }
 
+        /// <summary>A repeated field's whole first run, from the <see cref="ListCache"/>.</summary>
+        public void SetShared(SchemaField field, SharedList list) => _shared[field.Slot] = list;
+
+        /// <summary>Marks a repeated field's first run, which missed the cache, to be kept once the message is read.</summary>
+        public void KeepRun(SchemaField field, RunToKeep run) => _runsToKeep[field.Slot] = run;
+
+        /// <summary>
+        /// Puts the marked runs into <paramref name="cache"/>, each run's values as one
+        /// <see cref="SharedList"/> that this message uses too. Only a field whose values all
+        /// came from its run is kept (protobuf lets a repeated field come back later in a message).
+        /// </summary>
+        public void ShareKeptRuns(ReadOnlySpan<byte> payload, ListCache cache)
+        {
+            foreach (var field in Schema.FieldArray)
+            {
+                if (!field.IsRepeated)
+                    continue;
+                var run = _runsToKeep[field.Slot];
+                var list = _lists[field.Slot];
+                if (run.Count == 0 || list is null || list.Count != run.Count)
+                    continue;
+                var shared = new SharedList(ToArray(field, list, prefix: null));
+                cache.Add(payload[run.Start..run.End], run.Hash, shared);
+                _shared[field.Slot] = shared;
+                list.Clear();
+            }
+        }
+
         public bool Has(SchemaField field) =>
-            field.IsRepeated ? _lists[field.Slot] is { Count: > 0 } : field.HoldsObject ? _objects[field.Slot] is not null : (_present & (1UL << field.Slot)) != 0;
+            field.IsRepeated ? _lists[field.Slot] is { Count: > 0 } || _shared[field.Slot] is not null
+            : field.HoldsObject ? _objects[field.Slot] is not null : (_present & (1UL << field.Slot)) != 0;
 
         /// <summary>Right-sized copies of the values; lists become typed arrays.</summary>
         public void Build(out object?[] objects, out long[] numbers, out ulong present)
@@ -205,7 +271,7 @@ public sealed class RecordReader
             {
                 if (!field.HoldsObject)
                     continue;
-                objects[field.Slot] = field.IsRepeated ? ToArray(field, _lists[field.Slot]) : _objects[field.Slot];
+                objects[field.Slot] = field.IsRepeated ? ListValue(field) : _objects[field.Slot];
             }
             numbers = _numbers.Length == 0 ? [] : (long[])_numbers.Clone();
             present = _present;
@@ -218,26 +284,41 @@ public sealed class RecordReader
             {
                 foreach (var list in _lists)
                     list?.Clear();
+                Array.Clear(_shared);
+                Array.Clear(_runsToKeep);
             }
             Array.Clear(_numbers);
             _present = 0;
         }
 
-        private static object? ToArray(SchemaField field, List<object>? list)
+        /// <summary>The shared list as it is, or the values as a new array (the shared ones first).</summary>
+        private object? ListValue(SchemaField field)
         {
+            var shared = _shared[field.Slot];
+            var list = _lists[field.Slot];
             if (list is null || list.Count == 0)
-                return null;
-            if (field.Kind == FieldKind.Text)
+                return shared;
+            return ToArray(field, list, shared?.Items);
+        }
+
+        private static Array ToArray(SchemaField field, List<object> list, Array? prefix)
+        {
+            int start = prefix?.Length ?? 0;
+            Array values = field.Kind == FieldKind.Text ? new string[start + list.Count] : new RecordMessage[start + list.Count];
+            prefix?.CopyTo(values, 0);
+            if (values is string[] texts)
             {
-                var texts = new string[list.Count];
-                for (int i = 0; i < texts.Length; i++)
-                    texts[i] = (string)list[i];
+                for (int i = 0; i < list.Count; i++)
+                    texts[start + i] = (string)list[i];
                 return texts;
             }
-            var messages = new RecordMessage[list.Count];
-            for (int i = 0; i < messages.Length; i++)
-                messages[i] = (RecordMessage)list[i];
+            var messages = (RecordMessage[])values;
+            for (int i = 0; i < list.Count; i++)
+                messages[start + i] = (RecordMessage)list[i];
             return messages;
         }
     }
+
+    /// <summary>Where a repeated field's first run lies in the payload, and its hash, to keep it in a <see cref="ListCache"/>.</summary>
+    private readonly record struct RunToKeep(int Start, int End, int Count, int Hash);
 }

@@ -22,6 +22,9 @@ internal ref struct WireReader
 
     public readonly bool AtEnd => _position >= _data.Length;
 
+    /// <summary>Bytes read so far.</summary>
+    public readonly int Position => _position;
+
     /// <summary>Reads a field key. Field number 0 and the group wire types (3, 4) are invalid here.</summary>
     public bool TryReadTag(out int fieldNumber, out int wireType)
     {
@@ -58,6 +61,35 @@ internal ref struct WireReader
         _position += (int)length;
         return true;
     }
+
+    /// <summary>
+    /// Measures the run of entries that shares the key just read, which starts at
+    /// <paramref name="keyStart"/>: this length-delimited entry and those right after it with
+    /// the same key bytes. Reads nothing; false when an entry is malformed (the caller then reads
+    /// entry by entry and reports it).
+    /// </summary>
+    public readonly bool TryMeasureRun(int keyStart, out int runEnd, out int count)
+    {
+        var key = _data[keyStart.._position];
+        var rest = new WireReader(_data) { _position = _position };
+        count = 0;
+        runEnd = 0;
+        while (true)
+        {
+            if (!rest.TryReadLengthDelimited(out _))
+                return false;
+            count++;
+            if (!_data[rest._position..].StartsWith(key))
+            {
+                runEnd = rest._position;
+                return true;
+            }
+            rest._position += key.Length;
+        }
+    }
+
+    /// <summary>Moves to <paramref name="position"/>, the end of a run <see cref="TryMeasureRun"/> measured.</summary>
+    public void MoveTo(int position) => _position = position;
 
     /// <summary>Skips the value of a field this decoder does not know (newer agents add fields).</summary>
     public bool TrySkip(int wireType)
