@@ -5,11 +5,13 @@ namespace Ogrt.Bench.Collector;
 /// <summary>
 /// Pre-encoded ProcessInfo datagrams shaped like an MPI job on a cluster node: ~40 shared
 /// objects (a few watermarked), ~40 environment variables, two modules. Each has a distinct
-/// pid so a run can check for loss and duplicates by pid.
+/// pid so a run can check for loss and duplicates by pid. The environment comes in 13 variants,
+/// or, with <see cref="CorpusShape.RankEnvironment"/>, differs in every datagram as the ranks of an
+/// MPI job's do (the collector's list cache then misses).
 /// </summary>
 internal static class DatagramCorpus
 {
-    public static byte[] Create(int pid, int sharedObjects)
+    public static byte[] Create(int pid, CorpusShape shape)
     {
         var info = new ProcessInfo
         {
@@ -31,7 +33,9 @@ internal static class DatagramCorpus
         info.Arguments.Add(["gmx_mpi", "mdrun", "-deffnm", "run1", "-ntomp", "8"]);
         for (int i = 0; i < 40; i++)
             info.EnvironmentVariables.Add($"SLURM_VAR_{i}=value-{i}-{pid % 13}");
-        for (int i = 0; i < sharedObjects; i++)
+        if (shape.RankEnvironment)
+            info.EnvironmentVariables.Add($"OMPI_COMM_WORLD_RANK={pid}");
+        for (int i = 0; i < shape.SharedObjects; i++)
         {
             var sharedObject = new SharedObject { Path = $"/opt/apps/spack/linux-debian12-x86_64/gcc-12.2.0/lib{i}-1.2.3-abcdefghijklmnop/lib/libdep{i}.so.1" };
             if (i % 8 == 0)
@@ -43,3 +47,8 @@ internal static class DatagramCorpus
         return MessageFrame.Encode(info);
     }
 }
+
+/// <summary>What the datagrams of a <see cref="DatagramCorpus"/> carry.</summary>
+/// <param name="SharedObjects">Libraries per datagram.</param>
+/// <param name="RankEnvironment">Whether each datagram's environment is its own (an MPI rank variable).</param>
+internal readonly record struct CorpusShape(int SharedObjects, bool RankEnvironment);

@@ -11,13 +11,13 @@ namespace Ogrt.Bench.Collector;
 /// </summary>
 internal static class DecodeComparison
 {
-    public static void Run(int rounds, int sharedObjects)
+    public static void Run(int rounds, CorpusShape shape)
     {
         const int CorpusSize = 4096;
         const int PerRound = 200_000;
         var corpus = new byte[CorpusSize][];
         for (int i = 0; i < CorpusSize; i++)
-            corpus[i] = DatagramCorpus.Create(i + 1, sharedObjects);
+            corpus[i] = DatagramCorpus.Create(i + 1, shape);
         var decoder = new RecordDecoder();
 
         double Decoder(int count)

@@ -3,16 +3,18 @@ using System.Net;
 using System.Net.Sockets;
 using Ogrt.Bench.Collector;
 
-// ogrt-load send  --target 127.0.0.1:7971 --rate 50000 --count 1500000 [--shared-objects 40]
-// ogrt-load bench --rate 50000 --seconds 30 [--shared-objects 40] [--collector path/ogrt-collector.dll]
+// ogrt-load send  --target 127.0.0.1:7971 --rate 50000 --count 1500000 [--shared-objects 40] [--rank-environment yes]
+// ogrt-load bench --rate 50000 --seconds 30 [--shared-objects 40] [--rank-environment yes] [--collector path/ogrt-collector.dll]
 //                 [--output-settings ', "Workers": 2'] [--collector-cpus 1] [--sender-cpus 0] [--timeline yes]
-// ogrt-load decode [--rounds 9] [--shared-objects 40]
+// ogrt-load decode [--rounds 9] [--shared-objects 40] [--rank-environment yes]
 // The collector's socket thread, as /proc shows its name (cut to 15 characters).
 const string ReceiveThread = "ogrt-udp-receiv";
 
 var options = ParseOptions(args.Skip(1));
 int rate = int.Parse(options.GetValueOrDefault("rate", "50000"), CultureInfo.InvariantCulture);
-int sharedObjects = int.Parse(options.GetValueOrDefault("shared-objects", "40"), CultureInfo.InvariantCulture);
+var shape = new CorpusShape(
+    int.Parse(options.GetValueOrDefault("shared-objects", "40"), CultureInfo.InvariantCulture),
+    options.GetValueOrDefault("rank-environment", "no") == "yes");
 
 switch (args.FirstOrDefault())
 {
@@ -20,21 +22,21 @@ switch (args.FirstOrDefault())
     {
         var target = IPEndPoint.Parse(options.GetValueOrDefault("target", "127.0.0.1:7971"));
         int count = int.Parse(options.GetValueOrDefault("count", rate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-        double seconds = new RateSender().Send(target, count, rate, sharedObjects);
+        double seconds = new RateSender().Send(target, count, rate, shape);
         Console.WriteLine($"sent {count} datagrams in {seconds:F2} s ({count / seconds:F0}/s)");
         return 0;
     }
     case "bench":
-        return await RunBenchAsync(options, rate, sharedObjects);
+        return await RunBenchAsync(options, rate, shape);
     case "decode":
-        DecodeComparison.Run(int.Parse(options.GetValueOrDefault("rounds", "9"), CultureInfo.InvariantCulture), sharedObjects);
+        DecodeComparison.Run(int.Parse(options.GetValueOrDefault("rounds", "9"), CultureInfo.InvariantCulture), shape);
         return 0;
     default:
         Console.Error.WriteLine("usage: ogrt-load send --target HOST:PORT --rate N --count N | bench --rate N --seconds N | decode [--rounds N]");
         return 2;
 }
 
-static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rate, int sharedObjects)
+static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rate, CorpusShape shape)
 {
     int seconds = int.Parse(options.GetValueOrDefault("seconds", "30"), CultureInfo.InvariantCulture);
     // Absolute: the collector resolves its plugins directory against its own base directory.
@@ -51,7 +53,7 @@ static async Task<int> RunBenchAsync(Dictionary<string, string> options, int rat
     double receiveCpuBefore = collector.ThreadCpuSeconds(ReceiveThread);
     var runtimeBefore = RuntimeCounters.From(await collector.ScrapeAsync());
     var sender = new RateSender();
-    var sending = SendOnOwnThreadAsync(() => sender.Send(collector.EndPoint, count, rate, sharedObjects, senderCpus));
+    var sending = SendOnOwnThreadAsync(() => sender.Send(collector.EndPoint, count, rate, shape, senderCpus));
     if (options.ContainsKey("timeline"))
         await Timeline.PrintAsync(collector, sender, sending);
     double sendSeconds = await sending;

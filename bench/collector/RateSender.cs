@@ -14,14 +14,14 @@ internal sealed class RateSender
 
     /// <summary>Sends <paramref name="count"/> datagrams at <paramref name="rate"/> per second.</summary>
     /// <returns>Seconds the sending took.</returns>
-    public double Send(IPEndPoint target, int count, int rate, int sharedObjects, CpuSet? cpus = null)
+    public double Send(IPEndPoint target, int count, int rate, CorpusShape shape, CpuSet? cpus = null)
     {
         cpus?.PinCurrentThread();
         // Pre-encode a corpus so the sender measures the collector, not protobuf encoding.
         const int CorpusSize = 4096;
         var corpus = new byte[CorpusSize][];
         for (int i = 0; i < CorpusSize; i++)
-            corpus[i] = DatagramCorpus.Create(i + 1, sharedObjects);
+            corpus[i] = DatagramCorpus.Create(i + 1, shape);
 
         using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(target);
