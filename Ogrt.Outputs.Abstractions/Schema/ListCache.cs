@@ -30,9 +30,6 @@ internal sealed class ListCache
     private readonly ByteKeyedCache<SharedList> _lists = new(Capacity);
     private readonly int[] _recentHashes = new int[Capacity * 4];
 
-    /// <summary>Whether a run of this many bytes and entries is looked up here.</summary>
-    public static bool Keeps(int length, int entries) => length <= MaxRunBytes && entries <= MaxRunEntries;
-
     public bool TryGet(ReadOnlySpan<byte> run, out int hash, [NotNullWhen(true)] out SharedList? list)
     {
         hash = MessageCache.Hash(run);

@@ -149,7 +149,7 @@ public sealed class RecordReader
     /// </summary>
     private bool TryShareRun(ref WireReader reader, ReadOnlySpan<byte> payload, int keyStart, SchemaField field, Scratch scratch)
     {
-        if (!reader.TryMeasureRun(keyStart, out int runEnd, out int count) || count < 2 || !ListCache.Keeps(runEnd - keyStart, count))
+        if (!reader.TryMeasureRun(keyStart, ListCache.MaxRunBytes, ListCache.MaxRunEntries, out int runEnd, out int count) || count < 2)
             return false;
         var lists = ListsFor(scratch.Schema);
         if (lists.TryGet(payload[keyStart..runEnd], out int hash, out var shared))

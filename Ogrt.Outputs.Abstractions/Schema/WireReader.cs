@@ -66,9 +66,10 @@ internal ref struct WireReader
     /// Measures the run of entries that shares the key just read, which starts at
     /// <paramref name="keyStart"/>: this length-delimited entry and those right after it with
     /// the same key bytes. Reads nothing; false when an entry is malformed (the caller then reads
-    /// entry by entry and reports it).
+    /// entry by entry and reports it) or the run exceeds <paramref name="maxLength"/> bytes or
+    /// <paramref name="maxCount"/> entries (then it is not measured to its end).
     /// </summary>
-    public readonly bool TryMeasureRun(int keyStart, out int runEnd, out int count)
+    public readonly bool TryMeasureRun(int keyStart, int maxLength, int maxCount, out int runEnd, out int count)
     {
         var key = _data[keyStart.._position];
         var rest = new WireReader(_data) { _position = _position };
@@ -76,9 +77,8 @@ internal ref struct WireReader
         runEnd = 0;
         while (true)
         {
-            if (!rest.TryReadLengthDelimited(out _))
+            if (!rest.TryReadLengthDelimited(out _) || ++count > maxCount || rest._position - keyStart > maxLength)
                 return false;
-            count++;
             if (!_data[rest._position..].StartsWith(key))
             {
                 runEnd = rest._position;
