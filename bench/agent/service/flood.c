@@ -1,7 +1,10 @@
 /* Sends gate messages (native/ogrt_agent_message.h) to the node capture service at a fixed
  * rate, as many tracked processes would, and counts what the socket refused (EAGAIN: its
  * queue was full). The message is a typical one: this program's own path, arguments and
- * environment, and a link map of four objects.
+ * environment, and a link map of four objects. Each message goes from a socket of its own, as
+ * each gate's does: the kernel charges a datagram waiting in the service's queue to the socket
+ * that sent it, so one socket sending them all would also be refused once its send buffer
+ * (net.core.wmem_default, ~80 such messages) is full, which no tracked process ever is.
  *
  *   flood SOCKET RATE_PER_SECOND SECONDS
  *
@@ -62,16 +65,24 @@ int main(int argc, char **argv)
 
     struct sockaddr_un address = { .sun_family = AF_UNIX };
     strncpy(address.sun_path, argv[1], sizeof address.sun_path - 1);
-    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
     int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
     long total = (long)(rate * seconds), sent = 0, refused = 0;
     double start = now();
     for (long i = 0; i < total; i++) {
         double due = start + (double)i / rate;
         while (now() < due)
             ;
-        if (sendto(fd, message, length, MSG_DONTWAIT, (struct sockaddr *)&address, sizeof address) >= 0)
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            perror("socket");
+            return 1;
+        }
+        setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+        ssize_t result = sendto(fd, message, length, MSG_DONTWAIT, (struct sockaddr *)&address, sizeof address);
+        int error = errno;
+        close(fd);
+        errno = error;
+        if (result >= 0)
             sent++;
         else if (errno == EAGAIN)
             refused++;
