@@ -32,6 +32,7 @@ internal sealed unsafe class CaptureService : IDisposable
     private readonly UidRateLimiter _rateLimiter;
     private readonly UserNameCache _userNames = new(TimeSpan.FromMinutes(5));
     private readonly MessageObjectList _objects = new(new RealPathCache(RealPathLifetime));
+    private readonly ReadPacing _pacing = new(ReadPacing.ReadSocketQueueLength());
     private readonly ServiceCounters _counters;
     private readonly EndRecordService? _endRecords;
     private readonly byte[] _hostname;
@@ -67,12 +68,9 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         while (!_stopping)
         {
-            Receive(wait: true);
-            if (_endRecords is { ExitsDue: true })
-                ServeExits();
-            long now = Environment.TickCount64;
-            if (now >= _nextCountersWrite)
-                WriteCounters(now);
+            if (Receive(wait: true) && _pacing.Starts(Environment.TickCount64))
+                ReadOnTimer();
+            ServeWhatIsDue();
         }
         WriteCounters(Environment.TickCount64);
     }
@@ -81,6 +79,41 @@ internal sealed unsafe class CaptureService : IDisposable
     {
         NativeMemory.Free(_buffer);
         NativeMemory.Free(_strings);
+    }
+
+    /// <summary>
+    /// While messages keep coming, sleeps and takes what queued meanwhile rather than waiting on
+    /// the socket, so that the gates' sends wake no one (<see cref="ReadPacing"/>).
+    /// </summary>
+    private void ReadOnTimer()
+    {
+        int taken;
+        do
+        {
+            ServeWhatIsDue();
+            Thread.Sleep(_pacing.IntervalMilliseconds);
+            taken = TakeQueued();
+            _counters.TimedReads++;
+        }
+        while (!_stopping && _pacing.Continues(taken, Environment.TickCount64));
+    }
+
+    private void ServeWhatIsDue()
+    {
+        if (_endRecords is { ExitsDue: true })
+            ServeExits();
+        long now = Environment.TickCount64;
+        if (now >= _nextCountersWrite)
+            WriteCounters(now);
+    }
+
+    /// <summary>Takes and handles the gate messages queued so far; returns how many.</summary>
+    private int TakeQueued()
+    {
+        int taken = 0;
+        while (taken < DrainLimit && Receive(wait: false))
+            taken++;
+        return taken;
     }
 
     /// <summary>
@@ -94,9 +127,7 @@ internal sealed unsafe class CaptureService : IDisposable
         do
         {
             batchFull = _endRecords!.ReadQueued();
-            for (int taken = 0; taken < DrainLimit && Receive(wait: false); taken++)
-            {
-            }
+            TakeQueued();
             _endRecords.MatchBatch();
         }
         while (batchFull);

@@ -23,6 +23,8 @@ internal sealed class ServiceCounters
     public long Truncated;
     /// <summary>Processes captured by the fork path because this socket's queue was full (their notices).</summary>
     public long Fallbacks;
+    /// <summary>Reads of the socket on the pacing timer, while messages kept coming (<see cref="ReadPacing"/>).</summary>
+    public long TimedReads;
 
     /// <summary>Whether end records are reported, or why not (doctor explains the value).</summary>
     public EndRecordsState EndRecords;
@@ -49,6 +51,7 @@ internal sealed class ServiceCounters
         .Append(CultureInfo.InvariantCulture, $"send_failed {SendFailed}\n")
         .Append(CultureInfo.InvariantCulture, $"truncated {Truncated}\n")
         .Append(CultureInfo.InvariantCulture, $"fallbacks {Fallbacks}\n")
+        .Append(CultureInfo.InvariantCulture, $"timed_reads {TimedReads}\n")
         .Append(CultureInfo.InvariantCulture, $"end_records {(int)EndRecords}\n")
         .Append(CultureInfo.InvariantCulture, $"exits_read {ExitsRead}\n")
         .Append(CultureInfo.InvariantCulture, $"exits_not_from_kernel {ExitsNotFromKernel}\n")

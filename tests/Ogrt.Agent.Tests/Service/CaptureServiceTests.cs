@@ -146,6 +146,50 @@ public class CaptureServiceTests
         });
     }
 
+    [TestCase(512, true)]
+    [TestCase(10, false)]
+    public async Task Messages_coming_close_together_are_read_on_a_timer_when_the_socket_queue_allows_it_and_none_is_lost(int queueLength, bool paced)
+    {
+        // The queue limit is the node's sysctl, read when the socket and the service start.
+        const string Sysctl = "/proc/sys/net/unix/max_dgram_qlen";
+        string original = File.ReadAllText(Sysctl).Trim();
+        File.WriteAllText(Sysctl, queueLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            using var collector = new ProcessInfoListener();
+            using var service = await CaptureServiceProcess.StartAsync(collector.CollectorAddress);
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            var endpoint = new UnixDomainSocketEndPoint(service.SocketPath);
+
+            // 300 processes starting 1-3 ms apart, then a pause long enough to end the pacing, then a burst.
+            for (int i = 0; i < 300; i++)
+            {
+                Assert.That(await SendPacedAsync(socket, endpoint, GateMessage.Typical($"/apps/bin/step-{i}")), Is.True);
+                await Task.Delay(1);
+            }
+            await Task.Delay(200);
+            for (int i = 0; i < 100; i++)
+                Assert.That(await SendPacedAsync(socket, endpoint, GateMessage.Typical($"/apps/bin/burst-{i}")), Is.True);
+
+            await collector.WaitForCountAsync(400);
+            Assert.That(service.Stop(), Is.Zero, service.Log);
+            var counters = service.ReadCounters();
+            Assert.Multiple(() =>
+            {
+                Assert.That(counters["received"], Is.EqualTo(400));
+                Assert.That(counters["sent"], Is.EqualTo(400));
+                if (paced)
+                    Assert.That(counters["timed_reads"], Is.GreaterThan(0), "read on the timer while messages kept coming");
+                else
+                    Assert.That(counters["timed_reads"], Is.Zero, "a 10-message queue is always waited on");
+            });
+        }
+        finally
+        {
+            File.WriteAllText(Sysctl, original);
+        }
+    }
+
     private static int OpenDescriptors(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
 
     /// <summary>Sends one datagram, waiting while the service's queue is full (net.unix.max_dgram_qlen).</summary>
