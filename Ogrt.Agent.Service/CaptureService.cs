@@ -32,7 +32,7 @@ internal sealed unsafe class CaptureService : IDisposable
     private readonly UidRateLimiter _rateLimiter;
     private readonly UserNameCache _userNames = new(TimeSpan.FromMinutes(5));
     private readonly MessageObjectList _objects = new(new RealPathCache(RealPathLifetime));
-    private readonly ReadPacing _pacing = new(ReadPacing.ReadSocketQueueLength());
+    private readonly ReadPacing _pacing = new(SocketQueueLimit.Measure());
     private readonly ServiceCounters _counters;
     private readonly EndRecordService? _endRecords;
     private readonly byte[] _hostname;

@@ -24,7 +24,7 @@ internal sealed class ReadPacing
     private long _lastArrival = long.MinValue / 2;
     private int _emptyReads;
 
-    /// <param name="socketQueueLength">The socket's queue limit (net.unix.max_dgram_qlen); 0 if unknown.</param>
+    /// <param name="socketQueueLength">The socket's queue limit (<see cref="SocketQueueLimit"/>); 0 if unknown.</param>
     public ReadPacing(int socketQueueLength) => _busyRead = socketQueueLength >= MinQueueLength ? socketQueueLength / 4 : 0;
 
     /// <summary>How long to sleep before the next read.</summary>
@@ -51,18 +51,5 @@ internal sealed class ReadPacing
         else if (taken <= _busyRead / 4)
             IntervalMilliseconds = Math.Min(MaxIntervalMilliseconds, IntervalMilliseconds * 2);
         return true;
-    }
-
-    /// <summary>The socket queue limit of this node's network namespace, or 0 when it cannot be read.</summary>
-    public static int ReadSocketQueueLength()
-    {
-        try
-        {
-            return int.TryParse(File.ReadAllText("/proc/sys/net/unix/max_dgram_qlen").Trim(), out int length) ? length : 0;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
     }
 }
