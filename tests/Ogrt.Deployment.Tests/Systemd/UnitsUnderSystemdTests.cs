@@ -171,6 +171,20 @@ public sealed partial class UnitsUnderSystemdTests
     }
 
     [Test, Order(9)]
+    public void Processes_started_close_together_are_read_on_the_timer_inside_the_hardened_unit()
+    {
+        // systemd raises the socket queue to 512 at boot; the service, which cannot see
+        // /proc/sys (ProcSubset=pid), must find that out itself to pace its reads.
+        Assert.That(int.Parse(System.Output("cat /proc/sys/net/unix/max_dgram_qlen"), CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(512));
+        int before = TrackedRecordCount();
+
+        System.Output($"for i in $(seq 100); do {TrackedTrue}; done");
+
+        WaitFor(() => TrackedRecordCount() == before + 100, "100 records of processes started back to back");
+        WaitFor(() => TimedReads() > 0, "the service's counters to show reads on its timer", TimeSpan.FromSeconds(10));
+    }
+
+    [Test, Order(10)]
     public void A_crashed_agent_service_is_restarted_and_tracking_goes_on()
     {
         string before = System.Output($"systemctl show -P MainPID {AgentService}");
@@ -186,7 +200,7 @@ public sealed partial class UnitsUnderSystemdTests
 
     [TestCase(Unit)]
     [TestCase(AgentService)]
-    [Order(10)]
+    [Order(11)]
     public void Systemd_analyze_security_rates_the_unit_at_most_the_ceiling(string unit)
     {
         string report = System.Output($"systemd-analyze security --no-pager {unit}");
@@ -198,7 +212,7 @@ public sealed partial class UnitsUnderSystemdTests
         Assert.That(exposure, Is.LessThanOrEqualTo(ExposureCeiling), report);
     }
 
-    [Test, Order(11)]
+    [Test, Order(12)]
     public void Shared_objects_are_resolved_as_the_process_sees_them_past_the_services_private_tmp_and_hidden_home()
     {
         // libc as a symbolic link to a copy, in /home (ProtectHome=yes hides it from the service)
@@ -222,6 +236,9 @@ public sealed partial class UnitsUnderSystemdTests
     private int RecordCount() => int.Parse(System.Output(Records), CultureInfo.InvariantCulture);
 
     private int TrackedRecordCount() => int.Parse(System.Output(TrueRecords), CultureInfo.InvariantCulture);
+
+    private long TimedReads() =>
+        long.TryParse(System.Output("sed -n 's/^timed_reads //p' /run/ogrt-agent/counters"), CultureInfo.InvariantCulture, out long reads) ? reads : 0;
 
     private string MainPid() => System.Output($"systemctl show -P MainPID {Unit}");
 
