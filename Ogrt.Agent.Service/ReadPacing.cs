@@ -16,7 +16,7 @@ namespace Ogrt.Agent.Service;
 /// </remarks>
 internal sealed class ReadPacing
 {
-    public const int MaxIntervalMilliseconds = 20;
+    private const int MaxIntervalMilliseconds = 20;
     private const int MinQueueLength = 64;
     private const int EmptyReadsToStop = 2;
 

@@ -15,7 +15,6 @@ internal static unsafe class SocketQueueLimit
     public const int MaxProbed = 1024;
 
     private const int SenderCount = 16;
-    private const int SOCK_NONBLOCK = 0x800;
 
     /// <summary>
     /// A socket bound to an abstract address (nothing on disk) takes one-byte datagrams until
@@ -26,21 +25,19 @@ internal static unsafe class SocketQueueLimit
     public static int Measure()
     {
         byte* address = stackalloc byte[UnixSocketAddress.MaxLength];
-        var name = new Span<byte>(address, UnixSocketAddress.MaxLength);
-        name.Clear();
-        name[0] = Libc.AF_UNIX;
-        // sun_path starts with a NUL: the abstract namespace.
-        int nameLength = Encoding.ASCII.GetBytes($"ogrt-agent-queue-probe-{Environment.ProcessId}", name[3..]);
-        uint addressLength = (uint)(3 + nameLength);
+        // A name that starts with a NUL is in the abstract namespace.
+        if (!UnixSocketAddress.TryWrite(Encoding.ASCII.GetBytes($"\0ogrt-agent-queue-probe-{Environment.ProcessId}"),
+                new Span<byte>(address, UnixSocketAddress.MaxLength), out int addressLength))
+            return 0;
 
-        int receiver = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int receiver = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (receiver < 0)
             return 0;
         try
         {
-            if (SocketCalls.bind(receiver, address, addressLength) != 0)
+            if (SocketCalls.bind(receiver, address, (uint)addressLength) != 0)
                 return 0;
-            return CountAccepted(address, addressLength) - 1; // The kernel queues one past the limit.
+            return CountAccepted(address, (uint)addressLength) - 1; // The kernel queues one past the limit.
         }
         finally
         {
@@ -54,7 +51,7 @@ internal static unsafe class SocketQueueLimit
         int accepted = 0;
         for (int sender = 0; sender < SenderCount; sender++)
         {
-            int socket = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            int socket = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
             if (socket < 0)
                 return 0;
             try
