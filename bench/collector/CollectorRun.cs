@@ -175,8 +175,11 @@ internal sealed partial class CollectorRun : IDisposable
         private readonly string[] _lines = text.Split('\n');
 
         /// <summary>The sum of every sample of a Prometheus metric (0 if not exported yet).</summary>
-        public double Sum(string name) =>
-            Samples(name).Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        public double Sum(string name) => SumOf(Samples(name));
+
+        /// <summary>The sum of the values of sample lines (<see cref="Samples"/>, or some of them).</summary>
+        public static double SumOf(IEnumerable<string> samples) =>
+            samples.Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
         /// <summary>The sample lines of a Prometheus metric, e.g. to show drops by reason.</summary>
         public IReadOnlyList<string> Samples(string name) =>

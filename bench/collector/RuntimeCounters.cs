@@ -17,9 +17,9 @@ internal readonly record struct RuntimeCounters(bool Available, double Allocated
         var collections = metrics.Samples("dotnet_gc_collections");
         return new RuntimeCounters(
             true,
-            Sum(allocated),
-            Sum(collections),
-            Sum(collections.Where(line => line.Contains("gen2", StringComparison.Ordinal))),
+            CollectorRun.MetricsSnapshot.SumOf(allocated),
+            CollectorRun.MetricsSnapshot.SumOf(collections),
+            CollectorRun.MetricsSnapshot.SumOf(collections.Where(line => line.Contains("gen2", StringComparison.Ordinal))),
             metrics.Sum("dotnet_gc_pause_time_seconds"));
     }
 
@@ -32,7 +32,4 @@ internal readonly record struct RuntimeCounters(bool Available, double Allocated
         ? string.Create(CultureInfo.InvariantCulture,
             $"allocated {AllocatedBytes / Math.Max(records, 1):F0} B/record, {Collections} GCs ({Gen2Collections} gen2) paused {PauseSeconds * 1000:F0} ms")
         : "allocations n/a";
-
-    private static double Sum(IEnumerable<string> lines) =>
-        lines.Where(line => !line.StartsWith('#')).Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 }
